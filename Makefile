@@ -1,0 +1,36 @@
+# The README's commands. Each target bootstraps .venv from a Python 3.11 or 3.12 interpreter
+# (mediapipe 0.10.21, the last release that ships its models, has wheels for 3.9-3.12 only).
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# First interpreter on PATH that really runs and is 3.11 or 3.12 (pyenv shims may exist but fail).
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	  $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1 \
+	  && { command -v $$p; break; }; done)
+
+.PHONY: run test bench venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "cue-trainer needs Python 3.11 or 3.12 (mediapipe 0.10.21 has no wheels for other versions); none was found on PATH. Install one, or run: make PYTHON=/path/to/python3.11 $(MAKECMDGOALS)" >&2; \
+	  exit 2; fi
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/streamlit run streamlit_app.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python tests/benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts

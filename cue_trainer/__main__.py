@@ -1,0 +1,5 @@
+import sys
+
+from cue_trainer.cli import main
+
+sys.exit(main())

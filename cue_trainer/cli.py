@@ -1,0 +1,246 @@
+"""The ``cue-trainer`` command line: process videos into sessions, list, show, export, delete.
+
+Owns: argument parsing and terminal output. Imports: the package's stages, never streamlit.
+Errors a person can cause print one sentence on stderr and exit with 2; no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from collections import defaultdict
+
+from cue_trainer import InputError, __version__
+from cue_trainer.catalogue import BY_ID
+
+EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+
+
+def mmss(t: float | None) -> str:
+    """Seconds as mm:ss (h:mm:ss from an hour on)."""
+    if t is None:
+        return "--:--"
+    t = int(max(0.0, t))
+    h, m, s = t // 3600, t // 60 % 60, t % 60
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str):  # one sentence, exit 2 (argparse's usage block is noise here)
+        self.exit(EXIT_INPUT, f"cue-trainer: {message[0].upper()}{message[1:]}. See 'cue-trainer --help'.\n")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _ArgumentParser(
+        prog="cue-trainer",
+        description="Notice nonverbal cues relative to a person's own baseline, and ask instead of assuming. "
+        "Sessions are stored locally (set CUE_TRAINER_HOME to choose where).",
+    )
+    p.add_argument("--version", action="version", version=f"cue-trainer {__version__}")
+    p.add_argument("--home", help="data directory (default: $CUE_TRAINER_HOME or the user's data dir)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
+
+    pr = sub.add_parser("process", help="analyse a recorded video into a session")
+    pr.add_argument("video", help="video file (anything OpenCV reads: mp4, avi, mkv, webm, …)")
+    pr.add_argument("--profile", help="profile TOML with thresholds (default: the shipped defaults)")
+    pr.add_argument("--fps", type=_positive_float, default=10.0, help="analysis rate, frames per second (default 10)")
+    pr.add_argument(
+        "--calibration-s", type=_positive_float, default=None,
+        help="baseline window, seconds from when the person is first in view (default: the profile's, 20)",
+    )
+    pr.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+
+    ss = sub.add_parser("sessions", help="list, show, export or delete stored sessions")
+    ssub = ss.add_subparsers(dest="action", required=True, parser_class=_ArgumentParser)
+    ls = ssub.add_parser("list", help="every session, newest first")
+    ls.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    sh = ssub.add_parser("show", help="one session: baseline, cue episodes, suggestions")
+    sh.add_argument("id", type=int)
+    ex = ssub.add_parser("export", help="write one file per table (features, events, marks, suggestions, …)")
+    ex.add_argument("id", type=int)
+    ex.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    ex.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    de = ssub.add_parser("delete", help="remove a session and everything recorded for it")
+    de.add_argument("id", type=int)
+    return p
+
+
+def _store(args):
+    from cue_trainer.store import SessionStore
+
+    return SessionStore(args.home)
+
+
+def _episode_table(events, suggestions) -> str:
+    """Cue label, start–end and the suggestion offered for that episode (if any)."""
+    by_time = {(s.cue, s.t): s for s in suggestions}
+    rows = []
+    for e in sorted(events, key=lambda e: (e.start_s, e.cue)):
+        s = by_time.get((e.cue, e.confirmed_s))
+        if s is not None:
+            text = f'"{s.text}"'
+        elif BY_ID[e.cue].suggests:
+            text = "(no suggestion: too soon after the last one)"
+        else:
+            text = "(a state, never a suggestion)"
+        rows.append((BY_ID[e.cue].label, f"{mmss(e.start_s)}–{mmss(e.end_s)}", text))
+    if not rows:
+        return "No cue episodes were detected."
+    w0 = max(len("Cue"), *(len(r[0]) for r in rows))
+    w1 = max(len("When"), *(len(r[1]) for r in rows))
+    lines = [f"{'Cue':<{w0}}  {'When':<{w1}}  Check-in suggestion"]
+    indent = " " * (w0 + w1 + 4)
+    for label, when, text in rows:
+        wrapped = textwrap.wrap(text, width=max(40, 110 - len(indent))) or [""]
+        lines.append(f"{label:<{w0}}  {when:<{w1}}  {wrapped[0]}")
+        lines.extend(indent + more for more in wrapped[1:])
+    return "\n".join(lines)
+
+
+def cmd_process(args) -> int:
+    from tqdm import tqdm
+
+    from cue_trainer.frames import VideoFileSource
+    from cue_trainer.profiles import load_profile
+    from cue_trainer.session import process_video
+
+    profile = load_profile(args.profile)
+    VideoFileSource(args.video)  # fail on a bad file before loading models or touching the store
+    store = _store(args)
+    bar = tqdm(total=None, unit="frame", desc="Analysing", disable=True if args.no_progress else None, leave=False)
+
+    def progress(done: int, expected: int | None) -> None:
+        if expected is not None and bar.total != expected:
+            bar.total = expected
+        bar.update(done - bar.n)
+
+    try:
+        result = process_video(
+            args.video, store=store, profile=profile, fps=args.fps, calibration_s=args.calibration_s, progress=progress
+        )
+    except KeyboardInterrupt:
+        bar.close()
+        latest = store.sessions()[0]
+        print(f"Stopped; session {latest.id} is kept as incomplete.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        bar.close()
+    speed = result.duration_s / result.elapsed_s if result.elapsed_s > 0 else float("inf")
+    print(
+        f"Session {result.session_id}: {args.video}, {mmss(result.duration_s)} analysed at {args.fps:g} fps "
+        f"in {mmss(result.elapsed_s)} ({speed:.1f}× real time), {result.frames} frames."
+    )
+    if result.note:
+        print(result.note)
+    print()
+    print(_episode_table(result.events, result.suggestions))
+    print()
+    print("These are coarse, observable changes relative to the start of the video, not feelings or diagnoses.")
+    print(f"Review it with: cue-trainer sessions show {result.session_id}")
+    return EXIT_OK
+
+
+def cmd_list(args) -> int:
+    sessions = _store(args).sessions()
+    if args.json:
+        print(json.dumps([s.as_dict() for s in sessions], indent=2))
+        return EXIT_OK
+    if not sessions:
+        print("No sessions yet. Create one with: cue-trainer process VIDEO")
+        return EXIT_OK
+    header = f"{'id':>4}  {'started (UTC)':<25}  {'status':<10}  {'length':>8}  {'events':>6}  source"
+    print(header)
+    for s in sessions:
+        source = s.source_path if s.source == "video" else "live" + (f" ({s.partner})" if s.partner else "")
+        print(f"{s.id:>4}  {s.started_at:<25}  {s.status:<10}  {mmss(s.duration_s):>8}  {s.events:>6}  {source}")
+    return EXIT_OK
+
+
+def cmd_show(args) -> int:
+    from cue_trainer.baseline import Baseline
+    from cue_trainer.features import FEATURE_DOCS, FEATURES
+
+    store = _store(args)
+    info = store.session(args.id)
+    print(f"Session {info.id} ({info.status}), started {info.started_at}, {info.source}: {info.source_path or ''}")
+    print(f"Length {mmss(info.duration_s)}, {info.frames} analysed frames.")
+    note = store.session_field(args.id, "note")
+    if note:
+        print(note)
+    baseline_json = store.session_field(args.id, "baseline_json")
+    if baseline_json:
+        b = Baseline.from_json(baseline_json)
+        print("\nBaseline (median of the calibration window):")
+        for name in FEATURES:
+            if name in ("present", "speed") or not b.n_valid_[FEATURES.index(name)]:
+                continue
+            print(f"  {name:<18} {b[name]:>9.3f}   {FEATURE_DOCS[name]}")
+    events = store.events(args.id)
+    totals: dict[str, list[float]] = defaultdict(list)
+    for e in events:
+        totals[e.cue].append(e.end_s - e.start_s)
+    if totals:
+        print("\nPer cue: episodes, total time, longest")
+        for cue, durations in totals.items():
+            print(f"  {BY_ID[cue].label:<48} {len(durations):>3}  {mmss(sum(durations))}  {mmss(max(durations))}")
+    suggestions = store.table(args.id, "suggestions")
+    print()
+    print(_episode_table(events, [_row_to_suggestion(r) for r in suggestions.itertuples()]))
+    marks = store.table(args.id, "marks")
+    if len(marks):
+        print(f"\nPractitioner marks: {len(marks)}")
+        for m in marks.itertuples():
+            label = BY_ID[m.cue].label if m.cue in BY_ID else "note"
+            print(f"  {mmss(m.t)}  {label}" + (f": {m.note}" if isinstance(m.note, str) and m.note else ""))
+    return EXIT_OK
+
+
+def _row_to_suggestion(row):
+    from cue_trainer.coach import Suggestion
+
+    return Suggestion(row.t, row.cue, row.text)
+
+
+def cmd_export(args) -> int:
+    paths = _store(args).export(args.id, args.out, args.format)
+    print(f"Wrote {len(paths)} files to {args.out}: " + ", ".join(p.name for p in paths))
+    return EXIT_OK
+
+
+def cmd_delete(args) -> int:
+    store = _store(args)
+    info = store.session(args.id)
+    store.delete_session(args.id)
+    print(f"Deleted session {info.id} ({info.frames} frames, {info.events} events) and everything recorded with it.")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    handler = cmd_process if args.command == "process" else {
+        "list": cmd_list, "show": cmd_show, "export": cmd_export, "delete": cmd_delete,
+    }[args.action]
+    try:
+        return handler(args)
+    except InputError as e:
+        print(f"cue-trainer: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:  # e.g. piped into head
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

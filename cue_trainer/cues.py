@@ -1,0 +1,274 @@
+"""The cue engine: baseline-relative cue signals, thresholds with hysteresis and minimum duration.
+
+Owns: ``cue_signals`` (features + baseline -> one signal per cue), ``CueEvent``, ``CueState``, the
+streaming ``CueEngine`` (one frame at a time, O(1) state, used live) and ``detect_events`` (numpy
+over a whole session, used for replay and tuning). Both apply the same rule and give identical
+events. Imports: features, baseline, catalogue, profiles.
+
+The rule for one cue, on its signal s (negated for cues that fire *below* their threshold):
+
+* a frame switches the cue on when s >= threshold, and off when s < threshold - hysteresis or
+  when s is NaN (the landmarks it needs are not reliable: the cue is unknown, never guessed);
+* an episode runs from its first "on" frame to the first "off" frame after it (or the last frame
+  of the stream); it counts (is *confirmed*) at the first frame at least ``min_duration_s`` after
+  its start. Episodes that never reach that are dropped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cue_trainer.baseline import Baseline
+from cue_trainer.catalogue import BY_ID, CUE_IDS, CUES
+from cue_trainer.features import FEATURES, INDEX, FeatureFrame
+from cue_trainer.profiles import Profile
+
+#: Below this baseline motion (shoulder widths per second) a person counts as already still, so
+#: "much stiller than earlier" needs real movement in the baseline to compare with.
+MOTION_FLOOR = 0.05
+
+CUE_INDEX = {cue: i for i, cue in enumerate(CUE_IDS)}
+_SIGN = np.array([1.0 if c.direction == "above" else -1.0 for c in CUES])
+
+
+def cue_signals(X: np.ndarray, center: np.ndarray) -> np.ndarray:
+    """Signals of every cue for every frame.
+
+    Args:
+        X: (n_frames, len(FEATURES)) feature values.
+        center: (len(FEATURES),) baseline centres (``Baseline.center_``).
+
+    Returns:
+        (n_frames, len(CUES)) float64 in catalogue order and units; NaN where the cue is unknown.
+        Elementwise only, so a frame gives the same value alone or inside a whole session.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != len(FEATURES):
+        raise ValueError(f"X must have shape (n_frames, {len(FEATURES)}), but got shape {X.shape}")
+    f = {name: X[:, i] for name, i in INDEX.items()}
+    c = {name: center[i] for name, i in INDEX.items()}
+    out = np.full((X.shape[0], len(CUES)), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slumped = ((f["nose_y"] - c["nose_y"]) + (f["shoulder_y"] - c["shoulder_y"])) / 2.0 / c["body_scale"]
+        still = (c["motion"] - f["motion"]) / max(c["motion"], MOTION_FLOOR) if np.isfinite(c["motion"]) else np.full(
+            X.shape[0], np.nan
+        )
+        eyes = 1.0 - f["eye_openness_avg"] / c["eye_openness"]
+        tilt = np.abs(f["shoulder_tilt_deg"] - c["shoulder_tilt_deg"]) % 360.0
+        tilt = np.minimum(tilt, 360.0 - tilt)
+        # Composite: the mean of the parts that are known, if at least two are.
+        parts = (np.clip(still, 0.0, 1.0), np.clip(eyes * 2.0, 0.0, 1.0), np.clip(slumped * 2.0, 0.0, 1.0))
+        known = sum(np.isfinite(p).astype(np.float64) for p in parts)
+        total = sum(np.where(np.isfinite(p), p, 0.0) for p in parts)
+        energy = np.where(known >= 2, total / known, np.nan)
+
+        out[:, CUE_INDEX["slumped_posture"]] = slumped
+        out[:, CUE_INDEX["low_energy"]] = energy
+        out[:, CUE_INDEX["low_movement"]] = still
+        out[:, CUE_INDEX["looking_away"]] = np.abs(f["head_yaw_deg"] - c["head_yaw_deg"])
+        out[:, CUE_INDEX["head_down"]] = f["head_pitch_deg"] - c["head_pitch_deg"]
+        out[:, CUE_INDEX["eyes_closing"]] = eyes
+        out[:, CUE_INDEX["shoulders_raised"]] = c["ear_shoulder"] - f["ear_shoulder"]
+        out[:, CUE_INDEX["leaning_back"]] = np.maximum(1.0 - f["body_scale"] / c["body_scale"], tilt / 90.0)
+        out[:, CUE_INDEX["face_touching"]] = f["hand_face"]
+    absent = ~(f["present"] == 1.0)
+    out[absent, :] = np.nan  # nobody there: every cue but out_of_view is unknown
+    out[:, CUE_INDEX["out_of_view"]] = np.where(absent, 1.0, 0.0)
+    return out
+
+
+@dataclass(frozen=True)
+class CueEvent:
+    """One episode of a cue, on the session clock (seconds).
+
+    Attributes:
+        cue: cue id.
+        start_s: first frame of the episode.
+        end_s: first frame after it (or the last frame of the stream).
+        confirmed_s: when it had lasted ``min_duration_s`` (the earliest it could be shown).
+        peak: the most extreme signal value in the episode, in the cue's unit.
+    """
+
+    cue: str
+    start_s: float
+    end_s: float
+    confirmed_s: float
+    peak: float
+
+
+@dataclass(frozen=True)
+class CueState:
+    """What the engine says about one cue right now.
+
+    ``status`` is "active" (a confirmed episode is running), "inactive", or "unknown" (``reason``
+    says what cannot be seen). ``value`` is the current signal in the cue's unit (NaN if unknown).
+    """
+
+    cue: str
+    status: str
+    value: float
+    threshold: float
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CueUpdate:
+    """The engine's output for one frame: states of enabled cues, cues confirmed at this frame
+    (in catalogue order) and episodes that ended at this frame."""
+
+    t: float
+    states: dict[str, CueState]
+    confirmed: list[str]
+    ended: list[CueEvent]
+
+
+def _enabled(profile: Profile) -> list[str]:
+    return [cue for cue in CUE_IDS if profile.cues[cue].enabled]
+
+
+def _rule_arrays(profile: Profile, cues: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    idx = np.array([CUE_INDEX[c] for c in cues], dtype=int)
+    sign = _SIGN[idx]
+    on = np.array([profile.cues[c].threshold for c in cues]) * sign
+    off = on - np.array([profile.cues[c].hysteresis for c in cues])
+    min_d = np.array([profile.cues[c].min_duration_s for c in cues])
+    return idx, sign, np.stack([on, off]), min_d
+
+
+class CueEngine:
+    """Streaming cue detection: feed ``FeatureFrame``s in time order with ``step``; call
+    ``finish`` at the end to close running episodes.
+
+    Args:
+        profile: thresholds and timings.
+        baseline: the fitted baseline of this person.
+    """
+
+    def __init__(self, profile: Profile, baseline: Baseline) -> None:
+        self.profile = profile
+        self.center = baseline.center_
+        self.cues = _enabled(profile)
+        self._idx, self._sign, (self._on, self._off), self._min_d = _rule_arrays(profile, self.cues)
+        n = len(self.cues)
+        self._active = np.zeros(n, bool)
+        self._start = np.zeros(n)
+        self._confirmed = np.full(n, np.nan)
+        self._peak = np.full(n, -np.inf)
+        self._last_t: float | None = None
+        # Why a cue is unknown: the catalogue's "can't see …", or a missing baseline value.
+        probe = cue_signals(np.zeros((1, len(FEATURES))) + 1.0, self.center)[0]
+        self._no_baseline = {c for c in self.cues if np.isnan(probe[CUE_INDEX[c]])}
+
+    def _close(self, i: int, end_s: float) -> CueEvent | None:
+        self._active[i] = False
+        if np.isnan(self._confirmed[i]):
+            return None
+        return CueEvent(
+            self.cues[i], float(self._start[i]), float(end_s), float(self._confirmed[i]), float(self._peak[i] * self._sign[i])
+        )
+
+    def step(self, ff: FeatureFrame) -> CueUpdate:
+        t = ff.t
+        s = cue_signals(ff.values[None, :], self.center)[0, self._idx] * self._sign
+        on = s >= self._on
+        off = ~(s >= self._off)
+        ended, confirmed = [], []
+        for i in range(len(self.cues)):
+            if self._active[i] and off[i]:
+                event = self._close(i, t)
+                if event is not None:
+                    ended.append(event)
+            if not self._active[i] and on[i]:
+                self._active[i] = True
+                self._start[i] = t
+                self._confirmed[i] = np.nan
+                self._peak[i] = -np.inf
+            if self._active[i]:
+                self._peak[i] = max(self._peak[i], s[i])
+                if np.isnan(self._confirmed[i]) and t - self._start[i] >= self._min_d[i]:
+                    self._confirmed[i] = t
+                    confirmed.append(self.cues[i])
+        self._last_t = t
+        states = {}
+        for i, cue in enumerate(self.cues):
+            value = float(s[i] * self._sign[i])
+            threshold = float(self._on[i] * self._sign[i])
+            if np.isnan(value):
+                reason = (
+                    "no baseline for this cue (not seen during calibration)"
+                    if cue in self._no_baseline
+                    else f"can't see {BY_ID[cue].needs}"
+                )
+                states[cue] = CueState(cue, "unknown", value, threshold, reason)
+            else:
+                status = "active" if self._active[i] and not np.isnan(self._confirmed[i]) else "inactive"
+                states[cue] = CueState(cue, status, value, threshold)
+        return CueUpdate(t, states, confirmed, ended)
+
+    def finish(self) -> list[CueEvent]:
+        """Close running episodes at the last frame's time; returns the confirmed ones."""
+        if self._last_t is None:
+            return []
+        events = [self._close(i, self._last_t) for i in range(len(self.cues)) if self._active[i]]
+        return [e for e in events if e is not None]
+
+
+def detect_events(t: np.ndarray, X: np.ndarray, baseline: Baseline | np.ndarray, profile: Profile) -> list[CueEvent]:
+    """Batch cue detection over a whole recording (same rule and results as ``CueEngine``).
+
+    Args:
+        t: (n_frames,) increasing session times, seconds.
+        X: (n_frames, len(FEATURES)) feature values.
+        baseline: fitted ``Baseline`` or its ``center_`` array.
+        profile: thresholds and timings.
+
+    Returns:
+        Confirmed episodes, sorted by end time then catalogue order (the order ``CueEngine`` emits).
+    """
+    center = baseline.center_ if isinstance(baseline, Baseline) else np.asarray(baseline, np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    if t.ndim != 1 or t.shape[0] != np.asarray(X).shape[0]:
+        raise ValueError(f"t must have shape ({np.asarray(X).shape[0]},), but got shape {t.shape}")
+    if t.size == 0:
+        return []
+    cues = _enabled(profile)
+    idx, sign, (on_thr, off_thr), min_d = _rule_arrays(profile, cues)
+    S = cue_signals(X, center)[:, idx] * sign
+    return detect_from_signals(t, S, on_thr, off_thr, min_d, cues, sign)
+
+
+def detect_from_signals(
+    t: np.ndarray,
+    S: np.ndarray,
+    on_thr: np.ndarray,
+    off_thr: np.ndarray,
+    min_d: np.ndarray,
+    cues: list[str],
+    sign: np.ndarray,
+) -> list[CueEvent]:
+    """The batch rule on precomputed, sign-adjusted signals ``S`` (n_frames, n_cues): the
+    building block for threshold sweeps, where the signals are computed once."""
+    n = t.shape[0]
+    frame = np.arange(n)
+    with np.errstate(invalid="ignore"):
+        on = S >= on_thr
+        off = ~(S >= off_thr)
+    # A frame is active when the latest "on" frame is more recent than the latest "off" frame.
+    last_on = np.maximum.accumulate(np.where(on, frame[:, None], -1), axis=0)
+    last_off = np.maximum.accumulate(np.where(off, frame[:, None], -1), axis=0)
+    active = last_on > last_off
+    events: list[tuple[float, int, CueEvent]] = []
+    for j, cue in enumerate(cues):
+        a = active[:, j].astype(np.int8)
+        edges = np.diff(np.concatenate(([0], a, [0])))
+        for s0, s1 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+            span = t[s0:s1]
+            ok = np.flatnonzero(span - t[s0] >= min_d[j])
+            if ok.size == 0:
+                continue
+            end_s = t[s1] if s1 < n else t[n - 1]
+            peak = float(np.max(S[s0:s1, j]) * sign[j])
+            events.append((end_s, s1 if s1 < n else n, j, CueEvent(cue, float(t[s0]), float(end_s), float(span[ok[0]]), peak)))
+    events.sort(key=lambda e: (e[1], e[2]))
+    return [e[3] for e in events]

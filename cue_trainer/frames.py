@@ -1,0 +1,181 @@
+"""Frame sources: video files, still images and cameras, as RGB frames on the session clock.
+
+Owns: ``Frame`` and the sources that yield it. Imports: OpenCV and numpy only.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import cv2
+import numpy as np
+
+from cue_trainer import InputError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One RGB image at a time on the session clock.
+
+    Attributes:
+        t: seconds since the session started (monotonic).
+        rgb: (height, width, 3) uint8 array, RGB channel order.
+    """
+
+    t: float
+    rgb: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.rgb.ndim != 3 or self.rgb.shape[2] != 3 or self.rgb.dtype != np.uint8:
+            raise ValueError(
+                f"rgb must be a (height, width, 3) uint8 array, but got shape {self.rgb.shape} "
+                f"and dtype {self.rgb.dtype}"
+            )
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+
+class VideoFileSource:
+    """Frames of a video file, optionally thinned to an analysis rate.
+
+    Args:
+        path: the video file.
+        fps: analysis rate in frames per second; ``None`` keeps every frame. Frames are picked by
+            their timestamps, so a 30 fps file analysed at 10 fps yields every third frame.
+
+    Raises:
+        InputError: the file is missing or is not a video OpenCV can decode.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, fps: float | None = None) -> None:
+        self.path = Path(path)
+        if fps is not None and not (fps > 0 and math.isfinite(fps)):
+            raise InputError(f"The analysis rate must be a positive number of frames per second, not {fps}.")
+        self.analysis_fps = fps
+        if not self.path.exists():
+            raise InputError(f"There is no file at {self.path}.")
+        if not self.path.is_file():
+            raise InputError(f"{self.path} is a folder, not a video file.")
+        cap = cv2.VideoCapture(str(self.path))
+        ok, first = cap.read() if cap.isOpened() else (False, None)
+        if not ok or first is None:
+            cap.release()
+            raise InputError(f"{self.path} is not a video this program can read (it may be empty, corrupt or not a video).")
+        self.native_fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
+        if not (0 < self.native_fps < 1000):
+            self.native_fps = 30.0  # some containers carry no rate; a guess keeps timestamps monotonic
+        count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        self.frame_count = int(count) if count and count > 0 else None
+        self.width, self.height = first.shape[1], first.shape[0]
+        cap.release()
+
+    @property
+    def duration_s(self) -> float | None:
+        """Length of the video in seconds, when the container says how many frames it has."""
+        return None if self.frame_count is None else self.frame_count / self.native_fps
+
+    @property
+    def expected_frames(self) -> int | None:
+        """How many frames ``__iter__`` will yield, if the length is known."""
+        if self.frame_count is None:
+            return None
+        if self.analysis_fps is None or self.analysis_fps >= self.native_fps:
+            return self.frame_count
+        return math.ceil(self.frame_count * self.analysis_fps / self.native_fps)
+
+    def __iter__(self) -> Iterator[Frame]:
+        cap = cv2.VideoCapture(str(self.path))
+        try:
+            index = 0
+            next_t = 0.0
+            step = 0.0 if self.analysis_fps is None else 1.0 / self.analysis_fps
+            while True:
+                # Timestamps come from the frame index: container timestamps are unreliable in
+                # many files, and the session clock must be monotonic.
+                t = index / self.native_fps
+                index += 1
+                if t + 1e-9 < next_t:
+                    if not cap.grab():
+                        break
+                    continue
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                next_t += step
+                yield Frame(t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        finally:
+            cap.release()
+
+
+class ImageSource:
+    """One still image, repeated ``repeat`` times at ``fps`` (a still photo as a short clip).
+
+    Raises:
+        InputError: the file is missing or not an image.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, repeat: int = 1, fps: float = 10.0) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputError(f"There is no image file at {self.path}.")
+        bgr = cv2.imread(str(self.path), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise InputError(f"{self.path} is not an image this program can read.")
+        self.rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        self.repeat = repeat
+        self.fps = fps
+
+    def __iter__(self) -> Iterator[Frame]:
+        for i in range(self.repeat):
+            yield Frame(i / self.fps, self.rgb)
+
+
+class CameraSource:
+    """Frames from a local camera (OpenCV device index), stamped with a monotonic session clock.
+
+    Args:
+        index: OpenCV camera index.
+        fps: analysis rate; frames arriving faster are dropped, never queued.
+        clock: a monotonic clock in seconds (``time.monotonic`` by default).
+
+    Raises:
+        InputError: no camera answers at that index.
+    """
+
+    def __init__(
+        self, index: int = 0, *, fps: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.cap = cv2.VideoCapture(index)
+        if not self.cap.isOpened():
+            self.cap.release()
+            raise InputError(f"No camera answered at index {index}; check that it is connected and not in use.")
+        self.analysis_fps = fps
+        self.clock = clock
+
+    def __iter__(self) -> Iterator[Frame]:
+        start = self.clock()
+        next_t = 0.0
+        try:
+            while True:
+                ok, bgr = self.cap.read()
+                if not ok:
+                    logger.warning("The camera stopped sending frames.")
+                    break
+                t = self.clock() - start
+                if self.analysis_fps is not None:
+                    if t < next_t:
+                        continue
+                    next_t = t + 1.0 / self.analysis_fps
+                yield Frame(t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        finally:
+            self.cap.release()

@@ -1,0 +1,428 @@
+"""The session store: one SQLite file (WAL) holding sessions, per-frame features, cue events,
+practitioner marks, suggestions and segments (calibration, pauses).
+
+Owns: the schema and its migrations, ``SessionStore``, ``SessionInfo``, export. Imports: features,
+cues, coach (the value types it stores).
+
+Privacy: the store holds derived features and events only; no video frames, no raw landmarks.
+Durability: frame rows are committed at least every ``commit_interval_s`` (0.5 s by default),
+so a killed process keeps what it recorded; a session that never ended is listed as incomplete.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cue_trainer import InputError
+from cue_trainer.coach import Suggestion
+from cue_trainer.cues import CueEvent
+from cue_trainer.features import FEATURES, FeatureFrame
+
+logger = logging.getLogger(__name__)
+
+HOME_ENV = "CUE_TRAINER_HOME"
+DB_NAME = "sessions.sqlite3"
+
+TABLES = ("sessions", "features", "events", "marks", "suggestions", "segments")
+
+_FEATURE_COLUMNS = ", ".join(f'"{name}" REAL' for name in FEATURES)
+
+#: Schema migrations; entry k brings a database from user_version k to k + 1.
+MIGRATIONS: tuple[str, ...] = (
+    f"""
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('recording', 'complete', 'incomplete')),
+        source TEXT NOT NULL CHECK (source IN ('live', 'video')),
+        source_path TEXT,
+        partner TEXT,
+        practitioner TEXT,
+        mode TEXT,
+        analysis_fps REAL,
+        duration_s REAL,
+        profile_toml TEXT NOT NULL,
+        baseline_json TEXT,
+        owner_pid INTEGER,
+        owner_host TEXT,
+        note TEXT
+    );
+    CREATE TABLE features (
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        t REAL NOT NULL,
+        {_FEATURE_COLUMNS},
+        PRIMARY KEY (session_id, t)
+    ) WITHOUT ROWID;
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        cue TEXT NOT NULL,
+        start_s REAL NOT NULL,
+        end_s REAL NOT NULL,
+        confirmed_s REAL NOT NULL,
+        peak REAL
+    );
+    CREATE TABLE marks (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        t REAL NOT NULL,
+        cue TEXT,
+        note TEXT
+    );
+    CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        t REAL NOT NULL,
+        cue TEXT NOT NULL,
+        text TEXT NOT NULL,
+        response TEXT CHECK (response IN ('asked', 'not_now'))
+    );
+    CREATE TABLE segments (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        kind TEXT NOT NULL CHECK (kind IN ('calibration', 'pause')),
+        start_s REAL NOT NULL,
+        end_s REAL,
+        baseline_json TEXT
+    );
+    CREATE INDEX events_session ON events (session_id, start_s);
+    CREATE INDEX marks_session ON marks (session_id, t);
+    CREATE INDEX suggestions_session ON suggestions (session_id, t);
+    CREATE INDEX segments_session ON segments (session_id, start_s);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_home() -> Path:
+    """The data directory: ``$CUE_TRAINER_HOME`` if set, else the user's data dir for cue-trainer."""
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("cue-trainer", appauthor=False))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _pid_alive(pid: int | None, host: str | None) -> bool:
+    if pid is None or host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (killed, not yet reaped) still answers kill(0); it records nothing any more.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One row of the session list. ``status`` is "recording", "complete" or "incomplete" (a
+    session whose process ended without closing it, or whose input broke off)."""
+
+    id: int
+    started_at: str
+    ended_at: str | None
+    status: str
+    source: str
+    source_path: str | None
+    partner: str | None
+    practitioner: str | None
+    duration_s: float | None
+    frames: int
+    events: int
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class SessionStore:
+    """The local store. Thread-safe: the live page and its frame callback can share one.
+
+    Args:
+        home: data directory (default: ``default_home()``); created if missing.
+        commit_interval_s: longest time buffered frame rows wait before a commit.
+    """
+
+    def __init__(self, home: str | os.PathLike | None = None, *, commit_interval_s: float = 0.5) -> None:
+        self.home = Path(home) if home is not None else default_home()
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"The data directory {self.home} cannot be created ({e.strerror}).") from None
+        self.path = self.home / DB_NAME
+        self.commit_interval_s = commit_interval_s
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise InputError(f"The session store {self.path} cannot be opened ({e}).") from None
+        self._pending: list[tuple] = []
+        self._last_commit = time.monotonic()
+
+    # -- schema -----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise InputError(
+                f"The session store {self.path} was written by a newer cue-trainer (schema {version}); please upgrade."
+            )
+        for k in range(version, SCHEMA_VERSION):
+            with self._db:
+                self._db.executescript(f"BEGIN; {MIGRATIONS[k]}; PRAGMA user_version = {k + 1}; COMMIT;")
+            logger.info("Migrated %s to schema %d", self.path, k + 1)
+
+    def close(self) -> None:
+        with self._lock:
+            self.flush()
+            self._db.close()
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing ----------------------------------------------------------------------------
+    def create_session(
+        self,
+        *,
+        source: str,
+        profile_toml: str,
+        source_path: str | None = None,
+        partner: str | None = None,
+        practitioner: str | None = None,
+        mode: str | None = None,
+        analysis_fps: float | None = None,
+    ) -> int:
+        """Start a session (status "recording", owned by this process); returns its id."""
+        with self._lock, self._db:
+            cur = self._db.execute(
+                "INSERT INTO sessions (started_at, status, source, source_path, partner, practitioner, mode,"
+                " analysis_fps, profile_toml, owner_pid, owner_host) VALUES (?, 'recording', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (_now(), source, source_path, partner, practitioner, mode, analysis_fps, profile_toml,
+                 os.getpid(), socket.gethostname()),
+            )
+            return int(cur.lastrowid)
+
+    def add_frame(self, session_id: int, ff: FeatureFrame) -> None:
+        """Buffer one frame's features; committed within ``commit_interval_s``."""
+        with self._lock:
+            values = [None if not np.isfinite(v) else float(v) for v in ff.values]
+            self._pending.append((session_id, float(ff.t), *values))
+            if time.monotonic() - self._last_commit >= self.commit_interval_s:
+                self.flush()
+
+    def flush(self) -> None:
+        """Commit buffered frame rows now."""
+        with self._lock:
+            if self._pending:
+                placeholders = ", ".join("?" * (len(FEATURES) + 2))
+                with self._db:
+                    self._db.executemany(
+                        f"INSERT OR REPLACE INTO features VALUES ({placeholders})", self._pending
+                    )
+                self._pending.clear()
+            self._last_commit = time.monotonic()
+
+    def add_events(self, session_id: int, events: list[CueEvent]) -> None:
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT INTO events (session_id, cue, start_s, end_s, confirmed_s, peak) VALUES (?, ?, ?, ?, ?, ?)",
+                [(session_id, e.cue, e.start_s, e.end_s, e.confirmed_s, e.peak) for e in events],
+            )
+
+    def add_suggestion(self, session_id: int, s: Suggestion) -> int:
+        with self._lock, self._db:
+            cur = self._db.execute(
+                "INSERT INTO suggestions (session_id, t, cue, text) VALUES (?, ?, ?, ?)", (session_id, s.t, s.cue, s.text)
+            )
+            return int(cur.lastrowid)
+
+    def set_response(self, suggestion_id: int, response: str) -> None:
+        """Record what the practitioner did with a suggestion: "asked" or "not_now"."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE suggestions SET response = ? WHERE id = ?", (response, suggestion_id))
+
+    def add_mark(self, session_id: int, t: float, cue: str | None, note: str | None = None) -> int:
+        """A practitioner's mark at session time ``t``: a cue they noticed and/or a free note."""
+        with self._lock, self._db:
+            cur = self._db.execute(
+                "INSERT INTO marks (session_id, t, cue, note) VALUES (?, ?, ?, ?)", (session_id, t, cue, note)
+            )
+            return int(cur.lastrowid)
+
+    def add_segment(
+        self, session_id: int, kind: str, start_s: float, end_s: float | None, baseline_json: str | None = None
+    ) -> int:
+        """A calibration (with the baseline it produced) or a pause, on the session clock.
+
+        The newest calibration's baseline is also kept on the session row.
+        """
+        with self._lock, self._db:
+            cur = self._db.execute(
+                "INSERT INTO segments (session_id, kind, start_s, end_s, baseline_json) VALUES (?, ?, ?, ?, ?)",
+                (session_id, kind, start_s, end_s, baseline_json),
+            )
+            if baseline_json is not None:
+                self._db.execute("UPDATE sessions SET baseline_json = ? WHERE id = ?", (baseline_json, session_id))
+            return int(cur.lastrowid)
+
+    def segments(self, session_id: int) -> list[tuple[str, float, float | None, str | None]]:
+        """(kind, start_s, end_s, baseline_json) of every segment, in time order."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT kind, start_s, end_s, baseline_json FROM segments WHERE session_id = ? ORDER BY start_s, id",
+                (session_id,),
+            ).fetchall()
+
+    def end_session(self, session_id: int, *, duration_s: float, status: str = "complete", note: str | None = None) -> None:
+        """Close a session: "complete", or "incomplete" when its input broke off."""
+        with self._lock:
+            self.flush()
+            with self._db:
+                self._db.execute(
+                    "UPDATE sessions SET ended_at = ?, status = ?, duration_s = ?, note = ? WHERE id = ?",
+                    (_now(), status, duration_s, note, session_id),
+                )
+
+    def delete_session(self, session_id: int) -> None:
+        """Remove a session and every row that belongs to it.
+
+        Raises:
+            InputError: there is no such session.
+        """
+        self.session(session_id)
+        with self._lock:
+            self.flush()
+            with self._db:
+                for table in TABLES[1:]:
+                    self._db.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
+                self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    # -- reading ----------------------------------------------------------------------------
+    _INFO_SQL = """
+        SELECT s.id, s.started_at, s.ended_at, s.status, s.source, s.source_path, s.partner, s.practitioner,
+               COALESCE(s.duration_s, (SELECT MAX(t) FROM features f WHERE f.session_id = s.id)),
+               (SELECT COUNT(*) FROM features f WHERE f.session_id = s.id),
+               (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id),
+               s.owner_pid, s.owner_host
+        FROM sessions s
+    """
+
+    def _info(self, row) -> SessionInfo:
+        status = row[3]
+        if status == "recording" and not _pid_alive(row[11], row[12]):
+            status = "incomplete"  # its process is gone without closing it
+        return SessionInfo(*row[:3], status, *row[4:11])
+
+    def sessions(self) -> list[SessionInfo]:
+        """Every session, newest first."""
+        with self._lock:
+            self.flush()
+            rows = self._db.execute(self._INFO_SQL + " ORDER BY s.id DESC").fetchall()
+        return [self._info(r) for r in rows]
+
+    def session(self, session_id: int) -> SessionInfo:
+        """One session.
+
+        Raises:
+            InputError: there is no session with that id.
+        """
+        with self._lock:
+            self.flush()
+            row = self._db.execute(self._INFO_SQL + " WHERE s.id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise InputError(f"There is no session {session_id} in {self.path}.")
+        return self._info(row)
+
+    def session_field(self, session_id: int, column: str):
+        """One stored column of the session row (e.g. "profile_toml", "baseline_json")."""
+        self.session(session_id)
+        with self._lock:
+            return self._db.execute(f'SELECT "{column}" FROM sessions WHERE id = ?', (session_id,)).fetchone()[0]
+
+    def features(self, session_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """(t, X): times (n,) and features (n, len(FEATURES)) in time order, NaN for missing."""
+        with self._lock:
+            self.flush()
+            cols = ", ".join(f'"{n}"' for n in FEATURES)
+            rows = self._db.execute(
+                f"SELECT t, {cols} FROM features WHERE session_id = ? ORDER BY t", (session_id,)
+            ).fetchall()
+        data = np.array(rows, dtype=np.float64).reshape(-1, len(FEATURES) + 1)  # None -> nan
+        return data[:, 0], data[:, 1:]
+
+    def events(self, session_id: int) -> list[CueEvent]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT cue, start_s, end_s, confirmed_s, peak FROM events WHERE session_id = ? ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        return [CueEvent(*r) for r in rows]
+
+    def table(self, session_id: int, name: str):
+        """One table's rows of a session as a pandas DataFrame (``name`` in ``TABLES``)."""
+        import pandas as pd
+
+        if name not in TABLES:
+            raise ValueError(f"name must be one of {TABLES}, but got {name!r}")
+        self.session(session_id)
+        key = "id" if name == "sessions" else "session_id"
+        order = {"sessions": "id", "features": "t", "events": "start_s", "marks": "t", "suggestions": "t",
+                 "segments": "start_s"}[name]
+        with self._lock:
+            self.flush()
+            return pd.read_sql_query(
+                f"SELECT * FROM {name} WHERE {key} = ? ORDER BY {order}", self._db, params=(session_id,)
+            )
+
+    def export(self, session_id: int, out_dir: str | os.PathLike, fmt: str = "csv") -> list[Path]:
+        """Write one file per table (``features.csv``, ``events.csv``, …) into ``out_dir``.
+
+        Args:
+            fmt: "csv" or "parquet".
+
+        Raises:
+            InputError: unknown session or format, or the folder cannot be written.
+        """
+        if fmt not in ("csv", "parquet"):
+            raise InputError(f"The export format must be csv or parquet, not {fmt}.")
+        self.session(session_id)
+        out = Path(out_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"The folder {out} cannot be created ({e.strerror}).") from None
+        paths = []
+        for name in TABLES:
+            df = self.table(session_id, name)
+            path = out / f"{name}.{fmt}"
+            if fmt == "csv":
+                df.to_csv(path, index=False)
+            else:
+                df.to_parquet(path, index=False)
+            paths.append(path)
+        return paths

@@ -1,0 +1,14 @@
+"""Entry point of the Streamlit app: sets up navigation only; pages live in cue_trainer/app/pages."""
+from pathlib import Path
+
+import streamlit as st
+
+PAGES = Path(__file__).parent / "cue_trainer" / "app" / "pages"
+
+st.set_page_config(page_title="cue-trainer", layout="wide")
+st.navigation(
+    [
+        st.Page(PAGES / "home.py", title="About", icon=":material/info:", default=True),
+        st.Page(PAGES / "sessions.py", title="Sessions", icon=":material/list:"),
+    ]
+).run()

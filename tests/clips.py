@@ -1,0 +1,53 @@
+"""Synthetic clips made from real photos (scikit-image's astronaut): a steady stretch, then a change.
+
+Builders take plain lists of (seconds, pose) steps. A pose is a dict of how the photo is placed:
+``dy`` (shift down, share of frame height), ``scale`` (about the frame centre), ``angle`` (degrees,
+counter-clockwise), ``dark`` (True: a black frame, as when the light goes or the camera is covered).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from skimage import data
+
+WIDTH, HEIGHT = 640, 480
+
+
+def astronaut_canvas() -> np.ndarray:
+    """The astronaut photo (RGB) centred on a 640×480 canvas, head and shoulders in view."""
+    photo = cv2.resize(data.astronaut(), (HEIGHT, HEIGHT), interpolation=cv2.INTER_AREA)
+    canvas = np.full((HEIGHT, WIDTH, 3), 40, np.uint8)
+    x0 = (WIDTH - HEIGHT) // 2
+    canvas[:, x0 : x0 + HEIGHT] = photo
+    return canvas
+
+
+def place(canvas: np.ndarray, *, dy: float = 0.0, scale: float = 1.0, angle: float = 0.0, dark: bool = False) -> np.ndarray:
+    """The canvas moved down by ``dy`` frame heights, scaled and rotated about the centre."""
+    if dark:
+        return np.zeros_like(canvas)
+    h, w = canvas.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
+    m[1, 2] += dy * h
+    return cv2.warpAffine(canvas, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(40, 40, 40))
+
+
+def frames(steps: list[tuple[float, dict]], fps: float, canvas: np.ndarray | None = None):
+    """RGB frames for each (seconds, pose) step, in order."""
+    canvas = astronaut_canvas() if canvas is None else canvas
+    for seconds, pose in steps:
+        img = place(canvas, **pose)
+        for _ in range(int(round(seconds * fps))):
+            yield img
+
+
+def write_mp4(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) -> Path:
+    """Write the clip as MPEG-4 (mp4v) and return its path."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (WIDTH, HEIGHT))
+    assert writer.isOpened(), "OpenCV cannot write mp4v here"
+    for rgb in frames(steps, fps):
+        writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return path
