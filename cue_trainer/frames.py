@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-import cv2
-import numpy as np
+# FFmpeg prints its own complaints ("moov atom not found") to stderr; an unreadable file gets one
+# sentence from us instead. Must be set before OpenCV opens its first file.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-from cue_trainer import InputError
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from cue_trainer import InputError  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,150 @@
+"""The command line as a person uses it: a fresh process, a real store, real models."""
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from clips import write_mp4
+from conftest import REPO, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def processed_home(clip, tmp_path_factory):
+    """A store holding the 'moves_down' clip, then the 'steady' one, processed by the CLI."""
+    home = tmp_path_factory.mktemp("home")
+    outputs = [run_cli("process", str(clip(name)), "--calibration-s", "5", home=home) for name in ("moves_down", "steady")]
+    return home, outputs
+
+
+def test_process_prints_the_episode_table(processed_home):
+    _, (down, steady) = processed_home
+    assert down.returncode == 0, down.stderr
+    assert "Session 1:" in down.stdout and "00:16 analysed at 10 fps" in down.stdout
+    lines = down.stdout.splitlines()
+    (row,) = [l for l in lines if l.startswith("Sitting lower / slumping compared with earlier")]
+    assert "00:08–00:15" in row and '"I' in row  # label, start–end, the suggestion offered
+    assert "Traceback" not in down.stderr
+    assert "No cue episodes were detected." in steady.stdout
+
+
+def test_sessions_list_newest_first(processed_home):
+    home, _ = processed_home
+    out = run_cli("sessions", "list", home=home)
+    assert out.returncode == 0
+    rows = out.stdout.splitlines()[1:]
+    assert [r.split()[0] for r in rows] == ["2", "1"]
+    data = json.loads(run_cli("sessions", "list", "--json", home=home).stdout)
+    assert [d["id"] for d in data] == [2, 1]
+    assert {"id", "started_at", "status", "source"} <= set(data[0])
+    assert data[1]["status"] == "complete" and data[1]["source"] == "video"
+
+
+def test_sessions_show(processed_home):
+    home, _ = processed_home
+    out = run_cli("sessions", "show", "1", home=home)
+    assert out.returncode == 0
+    assert "Baseline" in out.stdout and "nose_y" in out.stdout
+    assert "Sitting lower / slumping compared with earlier" in out.stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_writes_one_file_per_table(processed_home, tmp_path, fmt):
+    home, _ = processed_home
+    out = run_cli("sessions", "export", "1", "--format", fmt, "--out", str(tmp_path / "out"), home=home)
+    assert out.returncode == 0, out.stderr
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == sorted(f"{t}.{fmt}" for t in ("sessions", "features", "events", "marks", "suggestions", "segments"))
+    read = pd.read_csv if fmt == "csv" else pd.read_parquet
+    assert len(read(tmp_path / "out" / f"features.{fmt}")) == 160
+    assert read(tmp_path / "out" / f"events.{fmt}").cue.tolist() == ["slumped_posture"]
+
+
+def test_delete(processed_home, clip):
+    home, _ = processed_home
+    made = run_cli("process", str(clip("steady")), "--calibration-s", "5", "--no-progress", home=home)
+    sid = made.stdout.split(":")[0].split()[-1]
+    out = run_cli("sessions", "delete", sid, home=home)
+    assert out.returncode == 0 and f"Deleted session {sid}" in out.stdout
+    assert int(sid) not in [d["id"] for d in json.loads(run_cli("sessions", "list", "--json", home=home).stdout)]
+    again = run_cli("sessions", "delete", sid, home=home)
+    assert again.returncode == 2 and f"There is no session {sid}" in again.stderr
+
+
+BAD = {
+    "missing": lambda p: None,
+    "text_as_mp4": lambda p: p.write_text("minutes of the meeting\n" * 100),
+    "zero_bytes": lambda p: p.write_bytes(b""),
+}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["process", "{missing}"], r"There is no file at .*interview\.mp4\."),  # missing file
+        (["process", "{text_as_mp4}"], r"is not a video this program can read"),  # text file as .mp4
+        (["process", "{zero_bytes}"], r"is not a video this program can read"),  # empty file
+        (["process", "{good}", "--profile", "{bad_profile}"], r"cues\.head_down\.threshold = 500 is out of range"),
+        (["process", "{good}", "--fps", "0"], r"must be greater than 0"),  # bad option value
+        (["sessions", "show", "99"], r"There is no session 99"),  # unknown session
+        (["sessions", "export", "99", "--out", "{dir}"], r"There is no session 99"),
+    ],
+)
+def test_bad_input_exits_2_with_one_sentence_and_stores_nothing(tmp_path, clip, args, message):
+    files = {}
+    for name, make in BAD.items():
+        (tmp_path / name).mkdir()
+        files[name] = tmp_path / name / "interview.mp4"
+        make(files[name])
+    files["good"] = clip("steady")
+    files["bad_profile"] = tmp_path / "bad.toml"
+    files["bad_profile"].write_text("[cues.head_down]\nthreshold = 500\n")
+    files["dir"] = tmp_path / "out"
+    home = tmp_path / "home"
+    out = run_cli(*[a.format(**files) for a in args], home=home)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert out.stdout == ""
+    assert re.search(message, out.stderr), out.stderr
+    if (home / "sessions.sqlite3").exists():
+        assert sqlite3.connect(home / "sessions.sqlite3").execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0
+
+
+def test_sigkill_mid_processing_keeps_committed_frames_and_lists_incomplete(tmp_path):
+    video = write_mp4(tmp_path / "long.mp4", [(90.0, {})], fps=10.0)
+    home = tmp_path / "home"
+    env = {**os.environ, "CUE_TRAINER_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cue_trainer", "process", str(video), "--calibration-s", "5", "--no-progress"],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    db_path = home / "sessions.sqlite3"
+    seen = 0
+    deadline = time.monotonic() + 120
+    try:
+        while seen < 100 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            if db_path.exists():
+                try:
+                    seen = sqlite3.connect(db_path).execute("SELECT COUNT(*) FROM features").fetchone()[0]
+                except sqlite3.OperationalError:  # schema being created
+                    pass
+        assert proc.poll() is None, "processing ended before it could be killed"
+        assert seen >= 100
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    kept = sqlite3.connect(db_path).execute("SELECT COUNT(*) FROM features").fetchone()[0]
+    assert seen <= kept < 900
+    (info,) = json.loads(run_cli("sessions", "list", "--json", home=home).stdout)
+    assert info["status"] == "incomplete"
+    assert info["frames"] == kept

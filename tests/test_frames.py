@@ -1,0 +1,54 @@
+"""Frame sources on real files made in the test."""
+import cv2
+import numpy as np
+import pytest
+
+from clips import write_mp4
+from conftest import bgr
+from cue_trainer import InputError
+from cue_trainer.frames import Frame, ImageSource, VideoFileSource
+
+
+def test_analysis_rate_thins_a_30fps_file_to_10fps(tmp_path):
+    path = write_mp4(tmp_path / "c.mp4", [(3.0, {})], fps=30.0)
+    source = VideoFileSource(path, fps=10.0)
+    frames = list(source)
+    assert source.native_fps == pytest.approx(30.0)
+    assert len(frames) == source.expected_frames == 30
+    times = np.array([f.t for f in frames])
+    assert times[0] == 0.0
+    np.testing.assert_allclose(np.diff(times), 0.1, atol=1e-6)
+    assert frames[0].rgb.shape == (480, 640, 3)
+
+
+def test_every_frame_without_a_rate(tmp_path):
+    path = write_mp4(tmp_path / "c.mp4", [(1.0, {})], fps=10.0)
+    assert len(list(VideoFileSource(path))) == 10
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: None, r"There is no file at"),  # missing
+        (lambda p: p.write_bytes(b""), r"is not a video this program can read"),  # zero bytes
+        (lambda p: p.write_text("just some notes\n" * 50), r"is not a video this program can read"),  # text as .mp4
+    ],
+)
+def test_bad_video_files_raise_one_clear_sentence(tmp_path, make, message):
+    path = tmp_path / "interview.mp4"
+    make(path)
+    with pytest.raises(InputError, match=message):
+        VideoFileSource(path)
+
+
+def test_image_source_repeats_a_photo(tmp_path, astronaut):
+    path = tmp_path / "a.png"
+    cv2.imwrite(str(path), bgr(astronaut))
+    frames = list(ImageSource(path, repeat=3, fps=10))
+    assert [f.t for f in frames] == [0.0, 0.1, 0.2]
+    np.testing.assert_array_equal(frames[0].rgb, astronaut)
+
+
+def test_frame_rejects_non_rgb():
+    with pytest.raises(ValueError, match=r"rgb must be a \(height, width, 3\) uint8 array, but got shape \(4, 4\)"):
+        Frame(0.0, np.zeros((4, 4), np.uint8))

@@ -1,0 +1,121 @@
+"""Session store on a real SQLite file."""
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cue_trainer import InputError
+from cue_trainer.coach import Suggestion
+from cue_trainer.cues import CueEvent
+from cue_trainer.profiles import default_profile
+from cue_trainer.features import FEATURES, INDEX, FeatureFrame
+from cue_trainer.store import SCHEMA_VERSION, TABLES, SessionStore
+
+
+def frame(t, **values):
+    v = np.full(len(FEATURES), np.nan)
+    v[INDEX["present"]] = 1.0
+    for k, x in values.items():
+        v[INDEX[k]] = x
+    return FeatureFrame(t, v)
+
+
+def filled(store: SessionStore, source_path="a.mp4") -> int:
+    sid = store.create_session(source="video", source_path=source_path, profile_toml=default_profile().to_toml())
+    for i in range(50):
+        store.add_frame(sid, frame(i / 10, nose_y=0.3 + i / 1000))
+    store.add_events(sid, [CueEvent("slumped_posture", 1.0, 4.0, 3.5, 0.4)])
+    sug = store.add_suggestion(sid, Suggestion(3.5, "slumped_posture", "I notice… How are you?"))
+    store.set_response(sug, "asked")
+    store.add_mark(sid, 3.9, "slumped_posture", "sank down")
+    store.add_segment(sid, "calibration", 0.0, 1.0, '{"x": 1}')
+    store.end_session(sid, duration_s=5.0)
+    return sid
+
+
+def test_schema_is_versioned_and_wal(home):
+    store = SessionStore(home)
+    db = sqlite3.connect(store.path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")} >= set(TABLES)
+
+
+def test_frames_reach_the_file_within_the_commit_interval(home):
+    store = SessionStore(home, commit_interval_s=0.2)
+    sid = store.create_session(source="live", profile_toml="")
+    other = sqlite3.connect(store.path)  # another reader, as after a crash
+    store.add_frame(sid, frame(0.0))
+    time.sleep(0.25)
+    store.add_frame(sid, frame(0.1))  # the interval has passed: both rows are committed
+    assert other.execute("SELECT COUNT(*) FROM features").fetchone()[0] == 2
+
+
+def test_round_trip_of_features_keeps_nan(home):
+    store = SessionStore(home)
+    sid = store.create_session(source="live", profile_toml="")
+    store.add_frame(sid, frame(0.5, nose_y=0.25))
+    t, X = store.features(sid)
+    assert t.tolist() == [0.5]
+    assert X[0, INDEX["nose_y"]] == 0.25 and np.isnan(X[0, INDEX["hand_face"]])
+
+
+def test_list_is_newest_first_with_counts(home):
+    store = SessionStore(home)
+    first, second = filled(store, "a.mp4"), filled(store, "b.mp4")
+    listed = store.sessions()
+    assert [s.id for s in listed] == [second, first]
+    assert listed[0].frames == 50 and listed[0].events == 1 and listed[0].status == "complete"
+
+
+def test_a_session_whose_process_died_is_incomplete(home):
+    code = (
+        "import sys; from cue_trainer.store import SessionStore; "
+        "s = SessionStore(sys.argv[1]); s.create_session(source='live', profile_toml='')"
+    )
+    subprocess.run([sys.executable, "-c", code, str(home)], check=True)
+    (info,) = SessionStore(home).sessions()
+    assert info.status == "incomplete" and info.ended_at is None
+
+
+def test_delete_removes_every_row(home):
+    store = SessionStore(home)
+    keep, gone = filled(store), filled(store)
+    store.delete_session(gone)
+    db = sqlite3.connect(store.path)
+    for table in TABLES:
+        key = "id" if table == "sessions" else "session_id"
+        assert db.execute(f"SELECT COUNT(*) FROM {table} WHERE {key} = ?", (gone,)).fetchone()[0] == 0
+        assert db.execute(f"SELECT COUNT(*) FROM {table} WHERE {key} = ?", (keep,)).fetchone()[0] > 0
+    with pytest.raises(InputError, match=f"There is no session {gone}"):
+        store.delete_session(gone)
+
+
+def _missing_as_none(df: pd.DataFrame) -> pd.DataFrame:
+    """CSV cannot tell an empty text from a missing number; compare values with one 'missing'."""
+    return df.astype(object).where(df.notna(), None)
+
+
+@pytest.mark.parametrize("fmt, read", [("csv", pd.read_csv), ("parquet", pd.read_parquet)])
+def test_export_round_trips(home, tmp_path, fmt, read):
+    store = SessionStore(home)
+    sid = filled(store)
+    paths = store.export(sid, tmp_path / "out", fmt)
+    assert sorted(p.name for p in paths) == sorted(f"{t}.{fmt}" for t in TABLES)
+    for table in TABLES:
+        back = read(tmp_path / "out" / f"{table}.{fmt}")
+        pd.testing.assert_frame_equal(_missing_as_none(back), _missing_as_none(store.table(sid, table)))
+    assert len(read(tmp_path / "out" / f"features.{fmt}")) == 50
+
+
+def test_a_store_from_a_newer_version_is_refused(home):
+    SessionStore(home).close()
+    db = sqlite3.connect(home / "sessions.sqlite3")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    with pytest.raises(InputError, match="written by a newer cue-trainer"):
+        SessionStore(home)
