@@ -258,17 +258,32 @@ def detect_from_signals(
     last_on = np.maximum.accumulate(np.where(on, frame[:, None], -1), axis=0)
     last_off = np.maximum.accumulate(np.where(off, frame[:, None], -1), axis=0)
     active = last_on > last_off
-    events: list[tuple[float, int, CueEvent]] = []
-    for j, cue in enumerate(cues):
-        a = active[:, j].astype(np.int8)
-        edges = np.diff(np.concatenate(([0], a, [0])))
-        for s0, s1 in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
-            span = t[s0:s1]
-            ok = np.flatnonzero(span - t[s0] >= min_d[j])
-            if ok.size == 0:
-                continue
-            end_s = t[s1] if s1 < n else t[n - 1]
-            peak = float(np.max(S[s0:s1, j]) * sign[j])
-            events.append((end_s, s1 if s1 < n else n, j, CueEvent(cue, float(t[s0]), float(end_s), float(span[ok[0]]), peak)))
-    events.sort(key=lambda e: (e[1], e[2]))
-    return [e[3] for e in events]
+    found = []  # (end index, cue column, start, end, confirmed, peak) arrays per cue
+    padded = np.vstack([S, np.full((1, S.shape[1]), -np.inf)])  # lets a run end at n in reduceat
+    for j in range(len(cues)):
+        edges = np.diff(np.concatenate(([0], active[:, j].astype(np.int8), [0])))
+        s0, s1 = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        if s0.size == 0:
+            continue
+        # Same float expression as the streaming engine: t_now - t_start >= min_duration_s.
+        run_start_t = np.repeat(t[s0], s1 - s0)
+        in_runs = np.flatnonzero(active[:, j])  # the runs' frames, run after run
+        ok = in_runs[t[in_runs] - run_start_t >= min_d[j]]
+        if ok.size == 0:
+            continue
+        pos = np.searchsorted(ok, s0)  # first confirmed frame at or after each run's start
+        first_ok = np.where(pos < ok.size, ok[np.minimum(pos, ok.size - 1)], n)
+        keep = first_ok < s1
+        if not keep.any():
+            continue
+        s0, s1, first_ok = s0[keep], s1[keep], first_ok[keep]
+        peaks = np.maximum.reduceat(padded[:, j], np.ravel(np.column_stack([s0, s1])))[::2] * sign[j]
+        end_idx = np.minimum(s1, n - 1)
+        found.append((s1, np.full(s0.size, j), t[s0], t[end_idx], t[first_ok], peaks))
+    if not found:
+        return []
+    end_at, col, start_s, end_s, confirmed_s, peak = (np.concatenate(parts) for parts in zip(*found))
+    order = np.lexsort((col, end_at))  # the order the streaming engine emits them in
+    return [
+        CueEvent(cues[col[k]], float(start_s[k]), float(end_s[k]), float(confirmed_s[k]), float(peak[k])) for k in order
+    ]

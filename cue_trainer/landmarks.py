@@ -6,9 +6,11 @@ names and types stays cheap. Imports: frames.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 from enum import IntEnum
+from operator import attrgetter
 
 import numpy as np
 
@@ -85,6 +87,17 @@ class FaceLandmark(IntEnum):
     LEFT_IRIS = 473
 
 
+_XYZ = attrgetter("x", "y", "z")
+_XYZV = attrgetter("x", "y", "z", "visibility")
+
+
+def _as_array(points, getter: attrgetter) -> np.ndarray:
+    """Protobuf landmarks as float32 (n, k); C-level getters, as this runs on every frame."""
+    width = 4 if getter is _XYZV else 3
+    flat = np.fromiter(itertools.chain.from_iterable(map(getter, points)), np.float32, count=len(points) * width)
+    return flat.reshape(-1, width)
+
+
 @dataclass(frozen=True)
 class Landmarks:
     """Pose and face landmarks of (at most) one person in one frame.
@@ -126,13 +139,11 @@ class Landmarks:
         pose = np.empty((0, 4), np.float32)
         face = np.empty((0, 3), np.float32)
         if pose_result is not None and pose_result.pose_landmarks is not None:
-            pose = np.array(
-                [(p.x, p.y, p.z, p.visibility) for p in pose_result.pose_landmarks.landmark], np.float32
-            )
+            pose = _as_array(pose_result.pose_landmarks.landmark, _XYZV)
         if face_result is not None and face_result.multi_face_landmarks:
-            face = np.array([(p.x, p.y, p.z) for p in face_result.multi_face_landmarks[0].landmark], np.float32)
-            if face.shape[0] != FACE_POINTS:  # refine_landmarks off: no iris points
-                face = np.empty((0, 3), np.float32)
+            points = face_result.multi_face_landmarks[0].landmark
+            if len(points) == FACE_POINTS:  # refine_landmarks off gives 468: no irises, not usable
+                face = _as_array(points, _XYZ)
         return cls(t=t, image_size=image_size, pose=pose, face=face)
 
     @property

@@ -1,0 +1,114 @@
+"""Benchmarks (``make bench``). Not collected by pytest; prints the figures the issues ask for.
+
+1. Per-frame cost, side by side on the same 640×480 frames: bare MediaPipe inference (Pose full +
+   FaceMesh refined) vs everything we add (conversion, features, baseline, cues, coach, store).
+   Target: our overhead <= 5 % of inference.
+2. Batch cue engine replay on recorded-like features. Target: >= 1,000,000 frames/s.
+3. ``process`` on a 60 s clip at the default analysis rate, as a multiple of real time.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/clips.py
+
+from clips import frames, write_mp4  # noqa: E402
+
+from cue_trainer.cues import detect_events  # noqa: E402
+from cue_trainer.features import FEATURES, INDEX  # noqa: E402
+from cue_trainer.landmarks import Landmarks  # noqa: E402
+from cue_trainer.profiles import default_profile  # noqa: E402
+from cue_trainer.session import Analysis, process_video  # noqa: E402
+from cue_trainer.store import SessionStore  # noqa: E402
+
+FPS = 10.0
+# A clip with movement so tracking, features and cues all do real work.
+STEPS = [(10.0, {}), (5.0, {"dy": 0.1}), (5.0, {"scale": 0.8}), (5.0, {"angle": 20.0}), (5.0, {})]
+
+
+def per_frame(tmp: Path) -> None:
+    import mediapipe as mp  # the reference: MediaPipe alone, as a bare loop would call it
+
+    pose = mp.solutions.pose.Pose(model_complexity=1)
+    face = mp.solutions.face_mesh.FaceMesh(max_num_faces=1, refine_landmarks=True)
+    store = SessionStore(tmp / "home")
+    profile = default_profile()
+    sid = store.create_session(source="video", profile_toml=profile.to_toml())
+    analysis = Analysis(profile, store=store, session_id=sid, calibration_s=5.0)
+    clip = list(frames(STEPS, FPS))
+    inference, ours = [], []
+    for i, rgb in enumerate(clip):
+        t = i / FPS
+        t0 = time.perf_counter()
+        p = pose.process(rgb)
+        f = face.process(rgb)
+        t1 = time.perf_counter()
+        analysis.step(Landmarks.from_mediapipe(t, (rgb.shape[1], rgb.shape[0]), p, f))
+        t2 = time.perf_counter()
+        if i >= 10:  # skip model warm-up
+            inference.append(t1 - t0)
+            ours.append(t2 - t1)
+    analysis.finish()
+    store.end_session(sid, duration_s=len(clip) / FPS)
+    inf_ms, our_ms = 1000 * statistics.mean(inference), 1000 * statistics.mean(ours)
+    print(f"[per frame] {len(inference)} frames of 640x480, interleaved on the same frames:")
+    print(f"  bare MediaPipe inference (Pose full + FaceMesh refined): mean {inf_ms:.2f} ms, median "
+          f"{1000 * statistics.median(inference):.2f} ms")
+    print(f"  our per-frame pipeline (convert + features + baseline + cues + coach + store): mean {our_ms:.3f} ms, "
+          f"median {1000 * statistics.median(ours):.3f} ms, p99 {1000 * np.percentile(ours, 99):.3f} ms")
+    print(f"  overhead = {100 * our_ms / inf_ms:.2f} % of inference (target <= 5 %)")
+    pose.close()
+    face.close()
+
+
+def batch_replay() -> None:
+    n = 1_000_000  # about 18.5 hours at 15 fps
+    rng = np.random.default_rng(0)
+    t = np.arange(n) / 15.0
+    X = np.full((n, len(FEATURES)), np.nan)
+    X[:, INDEX["present"]] = (rng.random(n) > 0.01).astype(float)
+    walk = lambda scale: np.cumsum(rng.normal(0, scale, n)) * 0.01 + 0.5  # noqa: E731
+    for name in ("body_scale", "nose_y", "shoulder_y", "ear_shoulder", "eye_openness", "eye_openness_avg", "motion",
+                 "hand_face"):
+        X[:, INDEX[name]] = np.abs(walk(0.05)) + 0.05
+    for name in ("shoulder_tilt_deg", "head_yaw_deg", "head_pitch_deg"):
+        X[:, INDEX[name]] = walk(3.0)
+    with warnings.catch_warnings():  # columns that are all NaN (never measured) stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nanmedian(X[:1000], axis=0)
+    profile = default_profile()
+    detect_events(t[:1000], X[:1000], centre, profile)  # warm-up
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        events = detect_events(t, X, centre, profile)
+        best = min(best, time.perf_counter() - t0)
+    print(f"[batch replay] {n:,} frames, {len(events):,} events, best of 3: {best:.3f} s = {n / best:,.0f} frames/s "
+          f"(target >= 1,000,000)")
+
+
+def process_speed(tmp: Path) -> None:
+    video = write_mp4(tmp / "minute.mp4", STEPS * 2, fps=30.0)
+    store = SessionStore(tmp / "home2")
+    result = process_video(video, store=store, profile=default_profile(), fps=10.0)
+    print(f"[process] {result.duration_s:.0f} s clip (30 fps file) at the default 10 fps analysis rate: "
+          f"{result.elapsed_s:.1f} s including model start = {result.duration_s / result.elapsed_s:.2f}x real time")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        per_frame(tmp)
+        batch_replay()
+        process_speed(tmp)
+
+
+if __name__ == "__main__":
+    main()
