@@ -52,3 +52,10 @@ def test_image_source_repeats_a_photo(tmp_path, astronaut):
 def test_frame_rejects_non_rgb():
     with pytest.raises(ValueError, match=r"rgb must be a \(height, width, 3\) uint8 array, but got shape \(4, 4\)"):
         Frame(0.0, np.zeros((4, 4), np.uint8))
+
+
+def test_missing_camera_is_one_clear_sentence():
+    from cue_trainer.frames import CameraSource
+
+    with pytest.raises(InputError, match=r"^No camera answered at index 9; check that it is connected and not in use\.$"):
+        CameraSource(9)
