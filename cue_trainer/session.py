@@ -17,11 +17,10 @@ from typing import Callable
 
 import numpy as np
 
-from cue_trainer import InputError
 from cue_trainer.baseline import Baseline
 from cue_trainer.coach import CheckInCoach, Suggestion, suggestions_for
 from cue_trainer.cues import CueEngine, CueEvent, CueUpdate, detect_events
-from cue_trainer.features import INDEX, FeatureExtractor, FeatureFrame
+from cue_trainer.features import FeatureExtractor, FeatureFrame
 from cue_trainer.frames import VideoFileSource
 from cue_trainer.landmarks import LandmarkDetector, Landmarks
 from cue_trainer.profiles import Profile, parse_profile
@@ -316,13 +315,3 @@ def replay(store: SessionStore, session_id: int, profile: Profile | None = None)
         keep = (t >= s0) & (t < s1)
         events.extend(detect_events(t[keep], X[keep], baseline, profile))
     return Replay(events, suggestions_for(events, profile))
-
-
-def presence_share(X: np.ndarray) -> float:
-    """Share of frames with the person in view."""
-    if X.shape[0] == 0:
-        return 0.0
-    return float(np.mean(X[:, INDEX["present"]] == 1.0))
-
-
-__all__ = ["Analysis", "StepResult", "ProcessResult", "process_video", "replay", "Replay", "InputError"]

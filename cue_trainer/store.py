@@ -102,6 +102,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+_SESSION_COLUMNS = {
+    "started_at", "ended_at", "status", "source", "source_path", "partner", "practitioner", "mode", "analysis_fps",
+    "duration_s", "profile_toml", "baseline_json", "note",
+}
 
 
 def default_home() -> Path:
@@ -360,6 +364,8 @@ class SessionStore:
 
     def session_field(self, session_id: int, column: str):
         """One stored column of the session row (e.g. "profile_toml", "baseline_json")."""
+        if column not in _SESSION_COLUMNS:
+            raise ValueError(f"column must be one of {sorted(_SESSION_COLUMNS)}, but got {column!r}")
         self.session(session_id)
         with self._lock:
             return self._db.execute(f'SELECT "{column}" FROM sessions WHERE id = ?', (session_id,)).fetchone()[0]

@@ -1,8 +1,11 @@
 """The whole pipeline with real models on synthetic clips made from a real photo."""
+import numpy as np
 import pytest
 
+from builders import SIZE, UPRIGHT, lowered, pose_from
 from conftest import CHANGE_S
-from cue_trainer.session import process_video, replay
+from cue_trainer.landmarks import Landmarks
+from cue_trainer.session import Analysis, process_video, replay
 from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore
 
@@ -72,3 +75,42 @@ def test_replay_with_another_profile_changes_the_result(processed):
     store, results = processed
     strict = default_profile().with_cue("slumped_posture", threshold=1.5)
     assert [e.cue for e in replay(store, results["moves_down"].session_id, strict).events] == []
+
+
+def test_pause_resume_and_recalibrate_replay_like_the_live_engine(home):
+    """The live controls (pause, resume, recalibrate) leave a record that replays to the same events."""
+    store = SessionStore(home)
+    profile = default_profile()
+    sid = store.create_session(source="live", profile_toml=profile.to_toml())
+    analysis = Analysis(profile, store=store, session_id=sid, calibration_s=3.0)
+    t = 0.0
+
+    def feed(seconds, points, jitter=0.0):
+        nonlocal t
+        rng = np.random.default_rng(int(t * 10))
+        for _ in range(int(seconds * 10)):
+            moved = {p: (x + rng.normal(0, jitter), y) for p, (x, y) in points.items()}
+            analysis.step(Landmarks(t, SIZE, pose=pose_from(moved)))
+            t = round(t + 0.1, 6)
+
+    feed(5, UPRIGHT, 0.002)  # calibration (3 s), then practice
+    feed(6, lowered(UPRIGHT, 0.12))  # slumped for 6 s: one episode
+    analysis.pause(t)
+    t += 30.0  # nothing is analysed or recorded while paused
+    analysis.resume(t)
+    feed(5, lowered(UPRIGHT, 0.12))  # still lower after the pause: a new episode
+    analysis.recalibrate()
+    feed(4, lowered(UPRIGHT, 0.12))  # the lower posture becomes the new baseline
+    feed(5, lowered(UPRIGHT, 0.12))  # ... so nothing fires
+    events = analysis.finish()
+    store.end_session(sid, duration_s=t)
+
+    assert [(e.cue, e.start_s) for e in events if e.cue == "slumped_posture"] == [
+        ("slumped_posture", 5.0), ("slumped_posture", pytest.approx(41.0)),
+    ]
+    assert [k for k, *_ in store.segments(sid)] == ["calibration", "pause", "calibration"]
+    _, X = store.features(sid)
+    assert len(X) == analysis.frames == 250  # no frames recorded during the pause
+    again = replay(store, sid)
+    assert again.events == events
+    assert again.suggestions == analysis.suggestions
