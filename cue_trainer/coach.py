@@ -5,7 +5,8 @@ Imports: catalogue, profiles, cues.
 
 Every template follows DESIGN.md's language rules: it starts from what was seen ("I notice…",
 "I've noticed…"), asks an open question, and often offers another reading or some space. It never
-states a feeling, a mental state or a diagnosis as fact; the partner is the authority on that.
+states a feeling or a mental state as fact, and never labels anyone; the partner is the authority
+on their own experience.
 """
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ camera, the *practitioner* watches and marks what they notice. The app watches t
 sees a change compared with the partner's own baseline it suggests a gentle check-in question —
 instead of an assumption.
 
-**What it does not do.** It does not read emotions, moods or intentions, and it makes no
-diagnosis. Cues are coarse and observable ("sitting lower than earlier"); cameras miss things;
+**What it does not do.** It does not read emotions, moods or intentions.
+It makes no diagnosis. Cues are coarse and observable ("sitting lower than earlier"); cameras miss things;
 bodies and cultures differ; the partner is the authority on their own experience.
 
 **Privacy.** Everything stays on this computer. No video is saved; sessions keep derived
