@@ -9,6 +9,7 @@ st.set_page_config(page_title="cue-trainer", layout="wide")
 st.navigation(
     [
         st.Page(PAGES / "home.py", title="About", icon=":material/info:", default=True),
+        st.Page(PAGES / "practice.py", title="Practice", icon=":material/videocam:"),
         st.Page(PAGES / "sessions.py", title="Sessions", icon=":material/list:"),
     ]
 ).run()

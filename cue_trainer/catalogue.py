@@ -17,6 +17,7 @@ class CueSpec:
     Attributes:
         id: stable identifier used in profiles, the store and exports.
         label: what people read: an observation, never an interpretation.
+        short: a two-word form of the label for buttons and badges.
         signal: how the signal is computed, for people tuning it.
         unit: unit of the signal and so of its threshold.
         direction: "above" fires when the signal rises to the threshold, "below" when it falls to it.
@@ -27,6 +28,7 @@ class CueSpec:
 
     id: str
     label: str
+    short: str
     signal: str
     unit: str
     direction: Literal["above", "below"]
@@ -37,54 +39,54 @@ class CueSpec:
 
 CUES: tuple[CueSpec, ...] = (
     CueSpec(
-        "slumped_posture", "Sitting lower / slumping compared with earlier",
+        "slumped_posture", "Sitting lower / slumping compared with earlier", "Sitting lower",
         "how much lower nose and shoulders sit than in the baseline, in baseline shoulder widths",
         "shoulder widths", "above", (0.05, 2.0), "head and shoulders",
     ),
     CueSpec(
-        "low_energy", "Less movement and a lower posture than earlier",
+        "low_energy", "Less movement and a lower posture than earlier", "Less energy",
         "mean of three parts, each 0-1: stillness (as low_movement), eyes less open (half as open = 1), "
         "lower posture (half a shoulder width = 1); needs at least two of them",
         "share", "above", (0.1, 1.0), "the person",
     ),
     CueSpec(
-        "low_movement", "Much stiller than earlier",
+        "low_movement", "Much stiller than earlier", "Stiller",
         "how much less upper-body movement than in the baseline, over the last 3 s (1 = no movement)",
         "share", "above", (0.1, 1.0), "upper body, steadily",
     ),
     CueSpec(
-        "looking_away", "Looking away more than earlier",
+        "looking_away", "Looking away more than earlier", "Looking away",
         "head turn away from the baseline direction (face mesh yaw)",
         "degrees", "above", (5.0, 90.0), "the face",
     ),
     CueSpec(
-        "head_down", "Head lowered",
+        "head_down", "Head lowered", "Head lowered",
         "head tilted further down than in the baseline (face mesh pitch)",
         "degrees", "above", (5.0, 90.0), "the face",
     ),
     CueSpec(
-        "eyes_closing", "Eyes closed or half-closed more than earlier",
+        "eyes_closing", "Eyes closed or half-closed more than earlier", "Eyes closing",
         "how much less open the eyes were over the last 2 s than in the baseline (1 = closed)",
         "share", "above", (0.1, 1.0), "the face",
     ),
     CueSpec(
-        "shoulders_raised", "Shoulders drawn up",
+        "shoulders_raised", "Shoulders drawn up", "Shoulders up",
         "how much smaller the ear-to-shoulder gap is than in the baseline, in shoulder widths",
         "shoulder widths", "above", (0.02, 1.0), "ears and shoulders",
     ),
     CueSpec(
-        "leaning_back", "Leaning back or lying down",
+        "leaning_back", "Leaning back or lying down", "Leaning back",
         "the larger of: how much narrower the shoulders look than in the baseline (share), and how "
         "far the shoulder line turned from the baseline (share of 90 degrees)",
         "share", "above", (0.05, 1.0), "shoulders",
     ),
     CueSpec(
-        "face_touching", "Hand at the face",
+        "face_touching", "Hand at the face", "Hand at face",
         "distance from the closest visible hand point to the nose, in shoulder widths",
         "shoulder widths", "below", (0.05, 2.0), "hands",
     ),
     CueSpec(
-        "out_of_view", "Not in view",
+        "out_of_view", "Not in view", "Not in view",
         "1 when no face and no head-and-shoulders are found, else 0",
         "", "above", (0.5, 1.0), "", suggests=False,
     ),

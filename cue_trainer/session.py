@@ -38,6 +38,7 @@ class StepResult:
         calibration_left_s: seconds of calibration still to go (calibrating only).
         update: cue states and episodes (practising only).
         suggestions: check-in suggestions offered at this frame.
+        suggestion_ids: their row ids in the store (when recording).
     """
 
     t: float
@@ -46,6 +47,7 @@ class StepResult:
     update: CueUpdate | None = None
     suggestions: list[Suggestion] = field(default_factory=list)
     calibration_left_s: float | None = None
+    suggestion_ids: list[int] = field(default_factory=list)
 
 
 class Analysis:
@@ -164,15 +166,15 @@ class Analysis:
 
         update = self.engine.step(ff)
         self._record_events(update.ended)
-        offered = []
+        offered, ids = [], []
         for cue in update.confirmed:
             s = self.coach.offer(cue, ff.t)
             if s is not None:
                 offered.append(s)
                 if self.store is not None:
-                    self.store.add_suggestion(self.session_id, s)
+                    ids.append(self.store.add_suggestion(self.session_id, s))
         self.suggestions.extend(offered)
-        return StepResult(ff.t, "practising", ff, update, offered)
+        return StepResult(ff.t, "practising", ff, update, offered, suggestion_ids=ids)
 
     def _fit_baseline(self, end_s: float) -> None:
         self.baseline = Baseline().fit(np.array(self._cal_rows))

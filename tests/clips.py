@@ -51,3 +51,13 @@ def write_mp4(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) ->
         writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     writer.release()
     return path
+
+
+def write_y4m(path: Path, steps: list[tuple[float, dict]], fps: int = 15) -> Path:
+    """Write the clip as uncompressed YUV4MPEG2 (4:2:0), the format Chromium's fake webcam plays."""
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for rgb in frames(steps, fps):
+            f.write(b"FRAME\n")
+            f.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).tobytes())
+    return path

@@ -21,7 +21,4 @@ measurements, cue episodes, marks and suggestions, and can be deleted completely
 )
 st.subheader("Cues it can notice")
 st.table({"cue": [c.label for c in CUES], "computed from": [c.signal for c in CUES]})
-st.info(
-    "Live practice in the browser is coming next. For now, analyse a recorded video with "
-    "`cue-trainer process VIDEO` and look at it under Sessions."
-)
+st.page_link("cue_trainer/app/pages/practice.py", label="Start practising", icon=":material/videocam:")

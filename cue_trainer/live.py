@@ -1,0 +1,226 @@
+"""A live practice session: the analysis of one webcam stream, shared by two threads.
+
+Owns: ``LiveSession`` and ``LiveSnapshot``. The video worker thread calls ``process`` for each
+frame; the page calls the controls (``mark``, ``pause``, ``stop``, …) and reads ``snapshot()``.
+One lock guards the analysis; MediaPipe runs outside it, so the page never waits for a model.
+Imports: frames, landmarks, cues, coach, profiles, store, session. Never streamlit.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from cue_trainer.catalogue import BY_ID
+from cue_trainer.coach import Suggestion
+from cue_trainer.cues import CueState
+from cue_trainer.features import FEATURES
+from cue_trainer.frames import Frame
+from cue_trainer.landmarks import LandmarkDetector, Landmarks
+from cue_trainer.profiles import Profile
+from cue_trainer.session import Analysis
+from cue_trainer.store import SessionStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LiveSnapshot:
+    """What the page shows, copied out of the worker under the lock.
+
+    Attributes:
+        now_s: the session clock when the snapshot was taken.
+        t: session time of the latest analysed frame (None before the first).
+        phase: "waiting", "calibrating", "practising", "paused" or "ended".
+        states: cue states of the latest frame (practising only).
+        suggestion: the newest suggestion not yet answered, with its store id.
+        frames_received, frames_analysed: counts since the start (the difference was dropped
+            because analysis was busy or the analysis rate is lower than the camera's).
+        baseline: feature name -> baseline value, once calibrated.
+    """
+
+    session_id: int
+    now_s: float
+    t: float | None
+    phase: str
+    calibration_left_s: float | None
+    states: dict[str, CueState] = field(default_factory=dict)
+    suggestion: tuple[int, Suggestion] | None = None
+    frames_received: int = 0
+    frames_analysed: int = 0
+    baseline: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def dropped_share(self) -> float:
+        return 0.0 if self.frames_received == 0 else 1.0 - self.frames_analysed / self.frames_received
+
+
+class LiveSession:
+    """One live practice session, recorded in ``store`` from construction until ``stop``.
+
+    Args:
+        store: where the session is recorded.
+        profile: thresholds and timings.
+        partner, practitioner, mode: stored with the session ("coach" or "quiz").
+        calibration_s: baseline window (default: the profile's).
+        max_fps: analysis rate cap; faster cameras have frames skipped, never queued.
+        detector: the landmark detector for this stream (default: a new one, closed at ``stop``).
+        clock: monotonic seconds; the session clock is ``clock() - start``.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: SessionStore,
+        profile: Profile,
+        partner: str = "",
+        practitioner: str = "",
+        mode: str = "coach",
+        calibration_s: float | None = None,
+        max_fps: float = 15.0,
+        detector: LandmarkDetector | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.profile = profile
+        self.mode = mode
+        self.max_fps = max_fps
+        self.clock = clock
+        self._own_detector = detector is None
+        self.detector = detector or LandmarkDetector()
+        self.session_id = store.create_session(
+            source="live", partner=partner or None, practitioner=practitioner or None, mode=mode,
+            profile_toml=profile.to_toml(), analysis_fps=max_fps,
+        )
+        self._start = clock()
+        self._lock = threading.Lock()
+        self._analysis = Analysis(profile, store=store, session_id=self.session_id, calibration_s=calibration_s)
+        self._states: dict[str, CueState] = {}
+        self._open: list[tuple[int, Suggestion]] = []
+        self._received = 0
+        self._analysed = 0
+        self._next_t = 0.0
+        self._last_t: float | None = None
+        self._calibration_left: float | None = None
+        self._ended = False
+        self._error: str | None = None
+        self.last_landmarks: Landmarks | None = None
+
+    def now(self) -> float:
+        """The session clock, seconds."""
+        return self.clock() - self._start
+
+    # -- worker thread ------------------------------------------------------------------------
+    def process(self, rgb) -> Landmarks | None:
+        """Analyse one camera frame (RGB uint8) if the analysis rate allows; returns the
+        landmarks found, or None when the frame was skipped (paused, ended or too soon)."""
+        t = self.now()
+        with self._lock:
+            self._received += 1
+            interval = 1.0 / self.max_fps
+            # A frame counts as on time up to 40 % of an interval early, so that a camera running
+            # at the cap with some jitter is not halved; a faster camera is thinned to the cap.
+            if self._ended or self._analysis.phase == "paused" or t < self._next_t - 0.4 * interval:
+                return None
+            self._next_t = max(self._next_t, t - 0.4 * interval) + interval
+        try:
+            lm = self.detector.detect(Frame(t, rgb))
+        except Exception as e:  # a broken frame must not end the session
+            logger.exception("Landmark detection failed")
+            with self._lock:
+                self._error = f"Analysis of a frame failed ({e.__class__.__name__}); the session goes on."
+            return None
+        with self._lock:
+            if self._ended or self._analysis.phase == "paused":
+                return None
+            result = self._analysis.step(lm)
+            self._analysed += 1
+            self._last_t = t
+            self._calibration_left = result.calibration_left_s
+            self._states = result.update.states if result.update is not None else {}
+            if result.suggestions:  # only the newest one is offered
+                self._open = [(result.suggestion_ids[-1], result.suggestions[-1])]
+        self.last_landmarks = lm
+        return lm
+
+    def count_dropped(self) -> None:
+        """A frame that arrived while analysis was busy and was skipped."""
+        with self._lock:
+            self._received += 1
+
+    # -- page thread ---------------------------------------------------------------------------
+    def snapshot(self) -> LiveSnapshot:
+        with self._lock:
+            b = self._analysis.baseline
+            baseline = {}
+            if b is not None:
+                baseline = {n: float(v) for n, v in zip(FEATURES, b.center_) if math.isfinite(v)}
+            return LiveSnapshot(
+                session_id=self.session_id,
+                now_s=self.now(),
+                t=self._last_t,
+                phase="ended" if self._ended else self._analysis.phase,
+                calibration_left_s=self._calibration_left if self._analysis.phase == "calibrating" else None,
+                states=dict(self._states),
+                suggestion=self._open[-1] if self._open else None,
+                frames_received=self._received,
+                frames_analysed=self._analysed,
+                baseline=baseline,
+                error=self._error,
+            )
+
+    def mark(self, cue: str | None, note: str | None = None) -> float:
+        """Record that the practitioner noticed ``cue`` (and/or wrote ``note``) now; returns the time."""
+        if cue is not None and cue not in BY_ID:
+            raise ValueError(f"cue must be one of the catalogue's ids, but got {cue!r}")
+        t = self.now()
+        self.store.add_mark(self.session_id, t, cue, note or None)
+        return t
+
+    def respond(self, suggestion_id: int, response: str) -> None:
+        """The practitioner's answer to the offered suggestion: "asked" or "not_now"."""
+        if response not in ("asked", "not_now"):
+            raise ValueError(f"response must be 'asked' or 'not_now', but got {response!r}")
+        self.store.set_response(suggestion_id, response)
+        with self._lock:
+            self._open = [(i, s) for i, s in self._open if i != suggestion_id]
+
+    def pause(self) -> None:
+        with self._lock:
+            self._analysis.pause(self.now())
+            self._states = {}
+
+    def resume(self) -> None:
+        with self._lock:
+            self._analysis.resume(self.now())
+
+    def recalibrate(self) -> None:
+        with self._lock:
+            self._analysis.recalibrate()
+            self._states = {}
+
+    def stop(self, *, status: str = "complete", note: str | None = None) -> int:
+        """End the session in the store (idempotent); returns its id."""
+        with self._lock:
+            if self._ended:
+                return self.session_id
+            self._ended = True
+            if self._analysis.phase == "paused":
+                self._analysis.resume(self.now())
+            self._analysis.finish()
+            self.store.end_session(self.session_id, duration_s=self.now(), status=status, note=note)
+        if self._own_detector:
+            self.detector.close()
+        return self.session_id
+
+    def abandon(self, reason: str) -> None:
+        """The stream ended without Stop (tab closed, camera gone): keep what was recorded, as incomplete."""
+        self.stop(status="incomplete", note=reason)
+
+    @property
+    def ended(self) -> bool:
+        return self._ended

@@ -1,0 +1,122 @@
+"""LiveSession: the shared state of a live practice, with a real detector, store and photo frames,
+and a stepped clock instead of waiting in real time."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from clips import astronaut_canvas, place
+from cue_trainer.landmarks import LandmarkDetector
+from cue_trainer.live import LiveSession
+from cue_trainer.profiles import default_profile
+from cue_trainer.store import SessionStore
+
+
+class SteppedClock:
+    """A monotonic clock the test moves forward."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def detector():
+    d = LandmarkDetector()
+    yield d
+    d.close()
+
+
+@pytest.fixture(scope="module")
+def photos():
+    canvas = astronaut_canvas()
+    return {"steady": canvas, "down": place(canvas, dy=0.2)}
+
+
+def make(home, detector, **kw):
+    clock = SteppedClock()
+    live = LiveSession(store=SessionStore(home), profile=default_profile(), partner="Ann", practitioner="Bo",
+                       calibration_s=2.0, detector=detector, clock=clock, **kw)
+    return live, clock
+
+
+def feed(live, clock, rgb, seconds, fps, jitter=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    analysed = 0
+    for _ in range(int(round(seconds * fps))):
+        clock.now += 1.0 / fps + rng.uniform(-jitter, jitter)
+        analysed += live.process(rgb) is not None
+    return analysed
+
+
+def test_phases_cues_and_a_suggestion(home, detector, photos):
+    live, clock = make(home, detector)
+    assert live.snapshot().phase == "waiting"
+    feed(live, clock, photos["steady"], 1.0, 15)
+    snap = live.snapshot()
+    assert snap.phase == "calibrating" and 0 < snap.calibration_left_s <= 2.0
+    feed(live, clock, photos["steady"], 2.0, 15)
+    snap = live.snapshot()
+    assert snap.phase == "practising" and snap.baseline["nose_y"] == pytest.approx(0.25, abs=0.05)
+    assert snap.states["slumped_posture"].status == "inactive"
+    feed(live, clock, photos["down"], 4.0, 15)
+    snap = live.snapshot()
+    assert snap.states["slumped_posture"].status == "active"
+    sid, suggestion = snap.suggestion
+    assert suggestion.cue == "slumped_posture"
+    live.respond(sid, "asked")
+    assert live.snapshot().suggestion is None
+    assert live.store.table(live.session_id, "suggestions").response.tolist() == ["asked"]
+    feed(live, clock, np.zeros_like(photos["steady"]), 1.0, 15)  # the light goes out
+    state = live.snapshot().states["slumped_posture"]
+    assert state.status == "unknown" and state.reason == "can't see head and shoulders"
+
+
+@pytest.mark.parametrize(
+    "camera_fps, jitter, expected_share",
+    [
+        (15, 0.01, 1.0),  # a camera at the cap, with jitter: every frame analysed
+        (30, 0.0, 0.5),  # twice the cap: every other frame
+        (60, 0.002, 0.25),
+    ],
+)
+def test_analysis_rate_is_capped_without_halving_a_camera_at_the_cap(home, detector, photos, camera_fps, jitter,
+                                                                       expected_share):
+    live, clock = make(home, detector, max_fps=15)
+    analysed = feed(live, clock, photos["steady"], 2.0, camera_fps, jitter)
+    assert analysed / (2.0 * camera_fps) == pytest.approx(expected_share, abs=0.05)
+    snap = live.snapshot()
+    assert snap.frames_received == 2 * camera_fps and snap.frames_analysed == analysed
+
+
+def test_marks_pause_and_stop(home, detector, photos):
+    live, clock = make(home, detector)
+    feed(live, clock, photos["steady"], 3.0, 15)
+    clock.now += 0.5
+    t = live.mark("head_down")
+    live.mark(None, "smiled at the joke")
+    live.pause()
+    assert feed(live, clock, photos["down"], 5.0, 15) == 0  # paused: nothing analysed or recorded
+    live.resume()
+    feed(live, clock, photos["steady"], 1.0, 15)
+    sid = live.stop()
+    marks = live.store.table(sid, "marks")
+    assert marks.cue.iloc[0] == "head_down" and pd.isna(marks.cue.iloc[1])
+    assert marks.t.iloc[0] == pytest.approx(t)
+    assert pd.isna(marks.note.iloc[0]) and marks.note.iloc[1] == "smiled at the joke"
+    info = live.store.session(sid)
+    assert info.status == "complete" and info.frames == 60 and info.partner == "Ann"
+    assert [k for k, *_ in live.store.segments(sid)] == ["calibration", "pause"]
+    assert live.process(photos["steady"]) is None  # after stop nothing more is recorded
+    with pytest.raises(ValueError, match="cue must be one of"):
+        live.mark("sadness")
+
+
+def test_a_stream_that_ends_without_stop_is_kept_as_incomplete(home, detector, photos):
+    live, clock = make(home, detector)
+    feed(live, clock, photos["steady"], 1.0, 15)
+    live.abandon("The camera stopped or the page closed before Stop; what was recorded is kept.")
+    info = live.store.session(live.session_id)
+    assert info.status == "incomplete" and info.frames == 15
+    assert "before Stop" in live.store.session_field(live.session_id, "note")
