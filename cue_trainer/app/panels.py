@@ -3,11 +3,13 @@ a few times a second without rerunning the whole page)."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import streamlit as st
 
 from cue_trainer.catalogue import BY_ID, CUES
 from cue_trainer.features import FEATURE_DOCS
+from cue_trainer.profiles import CALIBRATION_RANGE_S, Profile
 
 LIMITS = """
 **What this does.** The app compares the partner with their own first seconds on camera and
@@ -24,6 +26,51 @@ cue episodes, marks and suggestions, which you can delete completely.
 
 MARKABLE = [c for c in CUES if c.suggests]
 _STATUS_COLOUR = {"active": "#d9480f", "inactive": "#868e96", "unknown": "#adb5bd"}
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the two people chose before the camera starts."""
+
+    partner: str
+    practitioner: str
+    mode: str  # "coach" or "quiz"
+    calibration_s: float
+    overlay: bool
+
+
+def setup(profile: Profile) -> Setup | None:
+    """Consent from both people, then names, mode and baseline length; None until both consent."""
+    st.subheader("1 · Consent")
+    partner_ok = st.checkbox(
+        "**Partner:** I agree to be on camera. I know the app looks for coarse posture and movement "
+        "changes only, keeps no video, and that I can pause or stop at any time.",
+        key="consent_partner",
+    )
+    practitioner_ok = st.checkbox(
+        "**Practitioner:** I agree to practise noticing, to ask rather than assume, and to treat what "
+        "my partner says about themselves as the answer.",
+        key="consent_practitioner",
+    )
+    if not (partner_ok and practitioner_ok):
+        st.info("The camera starts only after both people have agreed.")
+        return None
+    st.subheader("2 · Who is practising")
+    c1, c2 = st.columns(2)
+    partner = c1.text_input("Partner's name", value="Partner", key="partner")
+    practitioner = c2.text_input("Practitioner's name", value="Practitioner", key="practitioner")
+    c1, c2, c3 = st.columns(3)
+    mode = c1.radio(
+        "Mode", ["Coach", "Quiz"], key="mode", horizontal=True,
+        help="Coach shows the app's cues and suggestions live. Quiz hides them until the review.",
+    )
+    calibration_s = c2.number_input(
+        "Baseline length (s)", min_value=CALIBRATION_RANGE_S[0], max_value=CALIBRATION_RANGE_S[1],
+        value=profile.calibration_s, step=1.0, key="calibration_s",
+        help="How long the partner sits naturally at the start, so that cues compare with them, not with others.",
+    )
+    overlay = c3.toggle("Show landmarks on the video", value=True, key="overlay")
+    return Setup(partner.strip(), practitioner.strip(), mode.lower(), float(calibration_s), overlay)
 
 
 def mmss(t: float | None) -> str:
@@ -69,7 +116,8 @@ def live_panel(ctx, coach: bool) -> None:
     }[snap.phase]
     st.markdown(
         f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" '
-        f'data-session="{snap.session_id}">Session {snap.session_id} · {mmss(snap.now_s)} · {status} · '
+        f'data-session="{snap.session_id}" data-received="{snap.frames_received}" '
+        f'data-analysed="{snap.frames_analysed}">Session {snap.session_id} · {mmss(snap.now_s)} · {status} · '
         f"{fps:.1f} frames/s analysed, {100 * snap.dropped_share:.0f} % skipped</div>",
         unsafe_allow_html=True,
     )
@@ -82,12 +130,8 @@ def live_panel(ctx, coach: bool) -> None:
             sid, suggestion = snap.suggestion
             st.info(f"**Check-in idea** ({BY_ID[suggestion.cue].short.lower()}): {suggestion.text}")
             a, b, _ = st.columns([1, 1, 4])
-            if a.button("Asked it", key=f"asked-{sid}"):
-                live.respond(sid, "asked")
-                st.rerun(scope="fragment")
-            if b.button("Not now", key=f"notnow-{sid}"):
-                live.respond(sid, "not_now")
-                st.rerun(scope="fragment")
+            a.button("Asked it", key=f"asked-{sid}", on_click=live.respond, args=(sid, "asked"))
+            b.button("Not now", key=f"notnow-{sid}", on_click=live.respond, args=(sid, "not_now"))
     elif not coach and snap.phase == "practising":
         st.caption("Quiz mode: the app's cues and suggestions stay hidden until the review.")
 
@@ -116,17 +160,13 @@ def controls(ctx) -> None:
     if processor is None:
         return
     live = processor.live
-    phase = live.snapshot().phase
+    phase = live.snapshot().phase  # callbacks below run before this, so it is current
     c = st.columns(4)
     if phase == "paused":
-        if c[0].button("Resume", key="resume", shortcut="P"):
-            live.resume()
-            st.rerun(scope="fragment")
-    elif c[0].button("Pause", key="pause", shortcut="P", disabled=phase == "ended"):
-        live.pause()
-        st.rerun(scope="fragment")
-    if c[1].button("Recalibrate", key="recalibrate", disabled=phase in ("ended", "paused")):
-        live.recalibrate()
+        c[0].button("Resume", key="resume", shortcut="P", on_click=live.resume)
+    else:
+        c[0].button("Pause", key="pause", shortcut="P", disabled=phase == "ended", on_click=live.pause)
+    c[1].button("Recalibrate", key="recalibrate", disabled=phase in ("ended", "paused"), on_click=live.recalibrate)
     if c[2].button("Stop", key="stop", type="primary", disabled=phase == "ended"):
         st.session_state["ended_session"] = live.stop()
         st.session_state["stop_stream"] = True

@@ -1,0 +1,75 @@
+"""A real app server and a real headless Chromium whose webcam plays a Y4M clip.
+
+Uses Debian's chromium (``apt-get install chromium``; .ci/run installs it) through Playwright,
+which never downloads a browser of its own.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def app_server(home: Path, log: Path):
+    """``streamlit run streamlit_app.py`` on a free localhost port; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "CUE_TRAINER_HOME": str(home)}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port)],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+        url = f"http://localhost:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"the app server did not start; see {log}") from None
+                    time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextlib.contextmanager
+def chromium(fake_webcam: Path | None = None):
+    """A headless Chromium (Playwright browser); with ``fake_webcam`` its camera plays that Y4M file."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"Browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium).")
+    args = [
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream",
+    ]
+    if fake_webcam is not None:
+        args += ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={fake_webcam}"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            yield browser
+        finally:
+            browser.close()
