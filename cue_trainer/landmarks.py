@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import logging
 from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from enum import IntEnum
 from operator import attrgetter
 
@@ -191,15 +192,21 @@ class LandmarkDetector:
             if face
             else None
         )
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facemesh")
 
     def detect(self, frame: Frame) -> Landmarks:
         """Landmarks of the most prominent person in ``frame`` (an empty result if there is none)."""
         rgb = np.ascontiguousarray(frame.rgb)
+        if self._face is None:
+            return Landmarks.from_mediapipe(frame.t, frame.size, self._pose.process(rgb), None)
+        # The two graphs release the GIL while they run: on two cores they overlap.
+        face_future = self._pool.submit(self._face.process, rgb)
         pose_result = self._pose.process(rgb)
-        face_result = self._face.process(rgb) if self._face is not None else None
+        face_result = face_future.result()
         return Landmarks.from_mediapipe(frame.t, frame.size, pose_result, face_result)
 
     def close(self) -> None:
+        self._pool.shutdown()
         self._pose.close()
         if self._face is not None:
             self._face.close()

@@ -26,8 +26,8 @@ _BONES = (
 
 
 def draw_overlay(rgb: np.ndarray, lm: Landmarks, min_visibility: float = 0.5) -> np.ndarray:
-    """A copy of ``rgb`` with the visible pose bones and a sparse face outline drawn on it."""
-    out = rgb.copy()
+    """Draw the visible pose bones and a sparse face outline onto ``rgb`` (in place); returns it."""
+    out = rgb
     h, w = out.shape[:2]
     if lm.has_pose:
         xy = (lm.pose[:, :2] * (w, h)).astype(int)
