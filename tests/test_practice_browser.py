@@ -54,8 +54,15 @@ def open_practice(browser, url, *, consent=True, mode="Coach"):
         page.keyboard.press("Enter")
         if mode == "Quiz":
             page.get_by_text("Quiz", exact=True).click()
-        page.get_by_text("Show landmarks on the video").wait_for()
+        wait_until_idle(page)
     return page
+
+
+def wait_until_idle(page, timeout_s: float = 20.0) -> None:
+    """Wait until Streamlit has finished rerunning the script (its status widget is gone)."""
+    page.wait_for_timeout(500)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=timeout_s * 1000)
+    page.wait_for_timeout(300)
 
 
 def run_practice(page, *, until_s: float, mark_when_active: bool):
@@ -63,6 +70,11 @@ def run_practice(page, *, until_s: float, mark_when_active: bool):
     returns the polled statuses and, if asked, the session time of a mark clicked once the
     slumped_posture badge is active."""
     page.frame_locator("iframe[title*='webrtc']").get_by_role("button", name="START").click()
+    try:
+        page.locator("#live-status").wait_for(timeout=30000)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "practice-start-failed.png"), full_page=True)
+        raise
     statuses, marked_at = [], None
     deadline = time.monotonic() + until_s + 30
     while time.monotonic() < deadline:
