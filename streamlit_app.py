@@ -8,8 +8,10 @@ PAGES = Path(__file__).parent / "cue_trainer" / "app" / "pages"
 st.set_page_config(page_title="cue-trainer", layout="wide")
 st.navigation(
     [
-        st.Page(PAGES / "home.py", title="About", icon=":material/info:", default=True),
-        st.Page(PAGES / "practice.py", title="Practice", icon=":material/videocam:"),
-        st.Page(PAGES / "sessions.py", title="Sessions", icon=":material/list:"),
+        st.Page(PAGES / "home.py", title="About", default=True),
+        st.Page(PAGES / "practice.py", title="Practice"),
+        st.Page(PAGES / "review.py", title="Review"),
+        st.Page(PAGES / "process.py", title="Process a video"),
+        st.Page(PAGES / "sessions.py", title="Sessions"),
     ]
 ).run()

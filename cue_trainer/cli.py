@@ -11,6 +11,7 @@ import logging
 import sys
 import textwrap
 from collections import defaultdict
+from pathlib import Path
 
 from cue_trainer import InputError, __version__
 from cue_trainer.catalogue import BY_ID
@@ -70,8 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("id", type=int)
     ex = ssub.add_parser("export", help="write one file per table (features, events, marks, suggestions, …)")
     ex.add_argument("id", type=int)
-    ex.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    ex.add_argument("--format", choices=("csv", "parquet", "tsv"), default="csv",
+                    help="csv or parquet: one file per table; tsv: one tier file (tier, begin, end, annotation)")
     ex.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    sc = ssub.add_parser("score", help="the noticing score: the practitioner's marks against the episodes")
+    sc.add_argument("id", type=int)
+    sc.add_argument("--profile", help="re-score under another profile (replays the recorded features)")
+    sc.add_argument("--tolerance-s", type=_positive_float, default=None, help="hit window around an episode (default 5)")
     de = ssub.add_parser("delete", help="remove a session and everything recorded for it")
     de.add_argument("id", type=int)
     return p
@@ -213,7 +219,47 @@ def _row_to_suggestion(row):
     return Suggestion(row.t, row.cue, row.text)
 
 
+def cmd_score(args) -> int:
+    from cue_trainer.profiles import load_profile
+    from cue_trainer.review import noticing_score
+    from cue_trainer.scoring import DEFAULT_TOLERANCE_S, RULES
+
+    store = _store(args)
+    store.session(args.id)
+    profile = load_profile(args.profile) if args.profile else None
+    tolerance = args.tolerance_s or DEFAULT_TOLERANCE_S
+    rows = [r.as_row() for r in noticing_score(store, args.id, profile, tolerance)]
+    print(format_table(rows))
+    print()
+    print(textwrap.fill(RULES.format(tol=tolerance), width=100))
+    return EXIT_OK
+
+
+def format_table(rows: list[dict]) -> str:
+    """Rows of equal keys as aligned text columns (numbers right-aligned, None as "–")."""
+    if not rows:
+        return ""
+    cells = [[("–" if v is None else str(v)) for v in r.values()] for r in rows]
+    heads = list(rows[0])
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
+    numeric = [all(isinstance(r[h], (int, float)) or r[h] is None for r in rows) for h in heads]
+    fmt = lambda vals: "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(vals, widths, numeric))  # noqa: E731
+    return "\n".join([fmt(heads)] + [fmt(c) for c in cells]).rstrip()
+
+
 def cmd_export(args) -> int:
+    if args.format == "tsv":
+        from cue_trainer.review import write_tiers
+
+        store = _store(args)
+        store.session(args.id)
+        try:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"The folder {args.out} cannot be created ({e.strerror}).") from None
+        path = write_tiers(store, args.id, Path(args.out) / "tiers.tsv")
+        print(f"Wrote {path}")
+        return EXIT_OK
     paths = _store(args).export(args.id, args.out, args.format)
     print(f"Wrote {len(paths)} files to {args.out}: " + ", ".join(p.name for p in paths))
     return EXIT_OK
@@ -231,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     handler = cmd_process if args.command == "process" else {
-        "list": cmd_list, "show": cmd_show, "export": cmd_export, "delete": cmd_delete,
+        "list": cmd_list, "show": cmd_show, "export": cmd_export, "delete": cmd_delete, "score": cmd_score,
     }[args.action]
     try:
         return handler(args)

@@ -73,3 +73,17 @@ def chromium(fake_webcam: Path | None = None):
             yield browser
         finally:
             browser.close()
+
+
+def external_requests(page) -> list[str]:
+    """Start recording requests that leave this machine; returns the (live) list of their URLs.
+    The app must make none (DESIGN.md: everything stays on the machine)."""
+    seen: list[str] = []
+
+    def check(request) -> None:
+        url = request.url
+        if not url.startswith(("data:", "blob:", "about:")) and "//localhost:" not in url and "//127.0.0.1:" not in url:
+            seen.append(url)
+
+    page.on("request", check)
+    return seen

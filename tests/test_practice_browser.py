@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import app_server, chromium
+from browser import app_server, chromium, external_requests
 from clips import write_y4m
 from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore
@@ -45,6 +45,7 @@ def server(tmp_path_factory):
 
 def open_practice(browser, url, *, consent=True, mode="Coach"):
     page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    page.outside = external_requests(page)
     page.goto(f"{url}/practice")
     page.get_by_text("The camera starts only after both people have agreed.").wait_for()
     if consent:
@@ -91,6 +92,7 @@ def run_practice(page, *, until_s: float, mark_when_active: bool):
         time.sleep(0.1)
     page.get_by_role("button", name="Stop").click()
     page.get_by_text(re.compile(r"Session \d+ is saved\.")).wait_for(timeout=15000)
+    assert page.outside == [], "the app must not contact other hosts"
     return statuses, marked_at
 
 

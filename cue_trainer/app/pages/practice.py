@@ -47,7 +47,9 @@ if ctx.video_processor is not None:
 ended = st.session_state.get("ended_session")
 if ended is not None and ctx.video_processor is None:
     st.success(f"Session {ended} is saved.")
-    st.page_link("cue_trainer/app/pages/sessions.py", label=f"Review session {ended}", icon=":material/insights:")
+    if st.button(f"Review session {ended}", icon=":material/insights:", key="to_review"):
+        st.session_state["review_session"] = ended
+        st.switch_page("cue_trainer/app/pages/review.py")
 
 panels.live_panel(ctx, coach=setup.mode == "coach")
 panels.controls(ctx)

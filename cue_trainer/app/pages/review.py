@@ -1,0 +1,99 @@
+"""Review page: timeline, per-cue summary, noticing score, suggestions, exports, delete."""
+import pandas as pd
+import streamlit as st
+
+from cue_trainer import InputError
+from cue_trainer.app.charts import timeline_chart
+from cue_trainer.catalogue import BY_ID
+from cue_trainer.review import bundle, noticing_score, summary, tiers, timeline
+from cue_trainer.scoring import DEFAULT_TOLERANCE_S, RULES
+from cue_trainer.store import SessionStore
+
+st.title("Review")
+if "deleted" in st.session_state:
+    st.success(f"Session {st.session_state.pop('deleted')} was deleted.")
+store = SessionStore()
+sessions = store.sessions()
+if not sessions:
+    st.info("No sessions yet. Practise live or process a video first.")
+    st.stop()
+
+
+def describe(s) -> str:
+    who = " & ".join(x for x in (s.partner, s.practitioner) if x) or (s.source_path or "")
+    length = f"{int((s.duration_s or 0) // 60):02d}:{int((s.duration_s or 0) % 60):02d}"
+    source = "live" if s.source == "live" else "video"
+    return f"#{s.id} · {s.started_at[:16].replace('T', ' ')} · {who} · {length} · {source} · {s.status}"
+
+
+ids = [s.id for s in sessions]
+wanted = st.query_params.get("session") or st.session_state.get("review_session")
+try:
+    index = ids.index(int(wanted)) if wanted is not None else 0
+except (ValueError, TypeError):
+    index = 0
+by_id = {s.id: s for s in sessions}
+sid = st.selectbox("Session", ids, index=index, format_func=lambda i: describe(by_id[i]), key="review_pick")
+st.query_params["session"] = str(sid)
+info = by_id[sid]
+note = store.session_field(sid, "note")
+if info.status != "complete" or note:
+    st.warning(note or "This session never ended cleanly; it holds what was recorded until then.")
+
+events = store.events(sid)
+st.subheader("Timeline")
+df = timeline(store, sid)
+if df.empty:
+    st.write("Nothing to plot: no baseline was calibrated in this session.")
+else:
+    st.altair_chart(timeline_chart(df))
+    st.caption(
+        "Blue: each cue's signal; dashed orange: its threshold; red bars: detected episodes; green lines: "
+        "your marks; purple triangles: suggestions; shaded: calibration, pauses and stretches the camera "
+        "could not see. Drag to pan, scroll to zoom."
+    )
+
+c1, c2 = st.columns(2)
+with c1:
+    st.subheader("Per cue")
+    table = summary(events)
+    if table.empty:
+        st.write("No cue episodes.")
+    else:
+        st.table(table.set_index("cue").style.format(precision=1))
+with c2:
+    st.subheader("Noticing score")
+    tolerance = st.number_input("Hit window (s)", 1.0, 60.0, DEFAULT_TOLERANCE_S, 1.0, key="tolerance")
+    rows = [r.as_row() for r in noticing_score(store, sid, tolerance_s=tolerance)]
+    st.table(pd.DataFrame(rows).set_index("cue").style.format(precision=1, na_rep="–"))
+    st.caption(RULES.format(tol=tolerance))
+
+st.subheader("Check-in suggestions")
+sugg = store.table(sid, "suggestions")
+if sugg.empty:
+    st.write("No suggestions were offered in this session.")
+for r in sugg.itertuples():
+    answer = {"asked": "asked it", "not_now": "not now"}.get(r.response, "no answer recorded")
+    st.markdown(f"- **{int(r.t // 60):02d}:{int(r.t % 60):02d}** · {BY_ID[r.cue].short} — “{r.text}” *({answer})*")
+
+st.subheader("Export")
+e1, e2, e3 = st.columns(3)
+e1.download_button("CSV (zip)", bundle(store, sid, "csv"), f"session-{sid}-csv.zip", "application/octet-stream", key="dl_csv", on_click="ignore")
+e2.download_button("Parquet (zip)", bundle(store, sid, "parquet"), f"session-{sid}-parquet.zip", "application/octet-stream",
+                   key="dl_parquet", on_click="ignore")
+e3.download_button("Tiers (TSV, for ELAN)", tiers(store, sid).to_csv(sep="\t", index=False).encode(),
+                   f"session-{sid}-tiers.tsv", "text/tab-separated-values", key="dl_tiers", on_click="ignore")
+
+st.subheader("Delete")
+with st.popover("Delete this session"):
+    st.write(f"Session {sid} and everything recorded with it will be removed from this computer for good.")
+    if st.button("Delete permanently", type="primary", key="confirm_delete"):
+        try:
+            store.delete_session(sid)
+        except InputError as e:
+            st.error(str(e))
+        else:
+            st.session_state.pop("review_session", None)
+            st.query_params.clear()
+            st.session_state["deleted"] = sid
+            st.rerun()

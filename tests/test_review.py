@@ -1,0 +1,78 @@
+"""Review data: tier file, timeline rows, summary, score through the store, CLI score and tsv export."""
+import io
+
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+from cue_trainer.coach import Suggestion
+from cue_trainer.cues import CueEvent
+from cue_trainer.profiles import default_profile
+from cue_trainer.review import noticing_score, summary, tiers, timeline
+from cue_trainer.session import process_video
+from cue_trainer.store import SessionStore
+
+
+@pytest.fixture(scope="module")
+def reviewed(clip, tmp_path_factory):
+    """The 'moves_down' clip processed into a store, plus practitioner marks and a pause."""
+    home = tmp_path_factory.mktemp("home")
+    store = SessionStore(home)
+    r = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0)
+    store.add_mark(r.session_id, 9.0, "slumped_posture", "sank down")  # a hit, 1 s after the start
+    store.add_mark(r.session_id, 12.0, "head_down")  # a false alarm
+    store.add_mark(r.session_id, 13.0, None, "smiled")  # a note
+    return home, store, r
+
+
+def test_tier_file_parses_as_tsv_with_times_in_seconds(reviewed):
+    home, store, r = reviewed
+    text = tiers(store, r.session_id).to_csv(sep="\t", index=False)
+    back = pd.read_csv(io.StringIO(text), sep="\t")
+    assert list(back.columns) == ["tier", "begin", "end", "annotation"]
+    assert back.begin.dtype == float and back.end.dtype == float
+    episode = back[back.tier == "cue: Sitting lower"].iloc[0]
+    assert episode.begin == pytest.approx(r.events[0].start_s, abs=1e-3)
+    assert episode.end == pytest.approx(r.events[0].end_s, abs=1e-3)
+    marks = back[back.tier == "practitioner marks"]
+    assert marks.annotation.tolist() == ["Sitting lower / slumping compared with earlier; sank down",
+                                         "Head lowered", "smiled"]
+    assert back[back.tier == "calibration"].begin.tolist() == [0.0]
+    assert (back[back.tier == "check-in suggestions"].begin == r.suggestions[0].t).all()
+
+
+def test_timeline_has_every_layer(reviewed):
+    _, store, r = reviewed
+    df = timeline(store, r.session_id)
+    kinds = set(df.kind)
+    assert {"signal", "episode", "mark", "suggestion", "calibration"} <= kinds
+    slumped = df[(df.kind == "signal") & (df.cue == "Sitting lower / slumping compared with earlier")]
+    assert slumped.start.min() >= 5.0  # signals only after calibration
+    assert (slumped.threshold == 0.25).all()
+    assert slumped[slumped.start > 9].value.max() > 0.25 > slumped[slumped.start < 7.5].value.max()
+
+
+def test_summary_and_score(reviewed):
+    _, store, r = reviewed
+    s = summary(r.events)
+    assert s.cue.tolist() == ["Sitting lower / slumping compared with earlier"] and s.episodes.tolist() == [1]
+    rows = {x.cue: (x.episodes, x.hits, x.misses, x.false_alarms) for x in noticing_score(store, r.session_id)}
+    assert rows == {"slumped_posture": (1, 1, 0, 0), "head_down": (0, 0, 0, 1), "all": (1, 1, 0, 1)}
+    strict = default_profile().with_cue("slumped_posture", threshold=1.5)  # re-scored: the episode is gone
+    rows = {x.cue: (x.episodes, x.hits, x.misses, x.false_alarms) for x in noticing_score(store, r.session_id, strict)}
+    assert rows["slumped_posture"] == (0, 0, 0, 1)
+
+
+def test_cli_score_and_tier_export(reviewed, tmp_path):
+    home, store, r = reviewed
+    out = run_cli("sessions", "score", str(r.session_id), home=home)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].split()[:2] == ["cue", "episodes"]
+    row = next(l for l in lines if l.startswith("Sitting lower"))
+    assert row.split()[-5:] == ["1", "1", "0", "0", "1.0"]  # episodes, hits, misses, false alarms, delay
+    assert "counts as a hit" in out.stdout
+    exported = run_cli("sessions", "export", str(r.session_id), "--format", "tsv", "--out", str(tmp_path), home=home)
+    assert exported.returncode == 0
+    back = pd.read_csv(tmp_path / "tiers.tsv", sep="\t")
+    assert len(back) == len(tiers(store, r.session_id))

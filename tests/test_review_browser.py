@@ -1,0 +1,73 @@
+"""The Review page in a real headless browser, on a session made by `cue-trainer process`."""
+import zipfile
+
+import cv2
+import numpy as np
+
+import pytest
+
+from browser import app_server, chromium, external_requests
+from conftest import run_cli
+from cue_trainer.store import SessionStore
+from test_practice_browser import ARTIFACTS, wait_until_idle
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def served(clip, tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    made = run_cli("process", str(clip("moves_down")), "--calibration-s", "5", home=home)
+    assert made.returncode == 0, made.stderr
+    store = SessionStore(home)
+    (info,) = store.sessions()
+    store.add_mark(info.id, 9.0, "slumped_posture", "sank down")  # a hit
+    store.add_mark(info.id, 12.0, "head_down")  # a false alarm
+    ARTIFACTS.mkdir(exist_ok=True)
+    with app_server(home, ARTIFACTS / "review-server.log") as url:
+        yield url, store, info.id
+
+
+def pixels_near(bgr_image, rgb, tol=40) -> int:
+    target = np.array(rgb[::-1], dtype=int)
+    return int((np.abs(bgr_image.astype(int) - target).max(axis=2) < tol).sum())
+
+
+def test_review_page_in_a_browser(served, tmp_path):
+    url, store, sid = served
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 1800}, accept_downloads=True)
+        outside = external_requests(page)
+        page.goto(f"{url}/review?session={sid}")
+        page.locator(".vega-embed").first.wait_for(timeout=30000)
+        wait_until_idle(page)
+        page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for()
+        page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
+        chart = cv2.imdecode(np.frombuffer(page.locator(".vega-embed").first.screenshot(), np.uint8), cv2.IMREAD_COLOR)
+        # The chart draws data, not just axes: the signal lines' blue and the episode bars' red.
+        assert pixels_near(chart, (28, 126, 214)) > 500, "no signal lines drawn"
+        assert pixels_near(chart, (255, 135, 135), tol=60) > 500, "no episode bar drawn"
+
+        # The score table: one hit for slumped_posture, one false alarm for head_down.
+        rows = page.locator("table").filter(has_text="false alarms").locator("tbody tr")
+        cells = {r.locator("th").inner_text().strip(): [c.strip() for c in r.locator("td").all_inner_texts()]
+                 for r in rows.all()}
+        assert cells["Sitting lower / slumping compared with earlier"][:4] == ["1", "1", "0", "0"]
+        assert cells["Head lowered"][:4] == ["0", "0", "0", "1"]
+        assert cells["All cues"][:4] == ["1", "1", "0", "1"]
+
+        with page.expect_download() as download:
+            page.get_by_role("button", name="CSV (zip)").click()
+        saved = tmp_path / "export.zip"
+        download.value.save_as(saved)
+        with zipfile.ZipFile(saved) as z:
+            names = z.namelist()
+            assert f"session-{sid}/features.csv" in names
+            assert len(z.read(f"session-{sid}/features.csv")) > 1000
+
+        page.get_by_role("button", name="Delete this session").click()
+        page.get_by_role("button", name="Delete permanently").click()
+        page.get_by_text(f"Session {sid} was deleted.").wait_for(timeout=15000)
+        assert outside == []
+    assert store.sessions() == []
+    assert (ARTIFACTS / "review.png").stat().st_size > 20_000
