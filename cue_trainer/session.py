@@ -212,6 +212,7 @@ def process_video(
     calibration_s: float | None = None,
     detector: LandmarkDetector | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    source_name: str | None = None,
 ) -> ProcessResult:
     """Turn a video file into a stored session.
 
@@ -223,6 +224,7 @@ def process_video(
         calibration_s: baseline window (default: the profile's).
         detector: a landmark detector to reuse (default: a new one, closed afterwards).
         progress: called as ``progress(frames_done, frames_expected_or_None)`` after each frame.
+        source_name: what to record as the video's name (default: ``path``; e.g. an upload's name).
 
     Raises:
         InputError: the file is missing or not a readable video; nothing is stored then.
@@ -232,7 +234,7 @@ def process_video(
     detector = detector or LandmarkDetector()
     started = time.perf_counter()
     session_id = store.create_session(
-        source="video", source_path=str(path), profile_toml=profile.to_toml(), analysis_fps=fps
+        source="video", source_path=source_name or str(path), profile_toml=profile.to_toml(), analysis_fps=fps
     )
     analysis = Analysis(profile, store=store, session_id=session_id, calibration_s=calibration_s)
     status, note = "complete", None

@@ -71,3 +71,40 @@ def test_review_page_in_a_browser(served, tmp_path):
         assert outside == []
     assert store.sessions() == []
     assert (ARTIFACTS / "review.png").stat().st_size > 20_000
+
+
+def test_uploading_a_video_lands_on_its_review(served, clip, tmp_path):
+    url, store, _ = served
+    before = {s.id for s in store.sessions()}
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        outside = external_requests(page)
+        page.goto(f"{url}/process")
+        page.locator("input[type=file]").set_input_files(str(clip("leans_back")))
+        page.get_by_text("leans_back.mp4").wait_for()
+        page.get_by_label("Baseline length (s)", exact=True).fill("5")
+        page.keyboard.press("Enter")
+        wait_until_idle(page)
+        page.get_by_role("button", name="Analyse").click()
+        page.get_by_role("heading", name="Review").wait_for(timeout=120000)
+        try:
+            page.locator(".vega-embed").first.wait_for(timeout=30000)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "process-to-review.png"), full_page=True)
+        (new,) = {s.id for s in store.sessions()} - before
+        assert page.url.endswith(f"/review?session={new}")
+        assert store.session(new).source_path == "leans_back.mp4"
+        assert "/review" in page.url
+
+        # A text file with a video's name: one sentence, nothing stored.
+        fake = tmp_path / "interview.mp4"
+        fake.write_text("minutes of the meeting\n" * 50)
+        page.goto(f"{url}/process")
+        page.locator("input[type=file]").set_input_files(str(fake))
+        page.get_by_text("interview.mp4").wait_for()
+        wait_until_idle(page)
+        page.get_by_role("button", name="Analyse").click()
+        page.get_by_text("interview.mp4 is not a video this program can read").wait_for(timeout=30000)
+        assert outside == []
+    assert {s.id for s in store.sessions()} - before == {new}
+    assert [e.cue for e in store.events(new)] == ["leaning_back"]

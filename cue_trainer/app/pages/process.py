@@ -26,7 +26,7 @@ calibration_s = c2.number_input(
 )
 
 
-def analyse(path: Path) -> int:
+def analyse(path: Path, name: str | None = None) -> int:
     bar = st.progress(0.0, text="Loading the models…")
 
     def progress(done: int, expected: int | None) -> None:
@@ -34,7 +34,7 @@ def analyse(path: Path) -> int:
             bar.progress(min(1.0, done / expected), text=f"Analysed {done} of {expected} frames")
 
     result = process_video(path, store=SessionStore(), profile=profile, fps=fps, calibration_s=calibration_s,
-                           progress=progress)
+                           progress=progress, source_name=name)
     bar.progress(1.0, text=f"Done: {result.frames} frames, {len(result.events)} cue episodes.")
     return result.session_id
 
@@ -49,7 +49,7 @@ if st.button("Analyse", type="primary", key="analyse", disabled=upload is None a
                     VideoFileSource(tmp)  # one clear sentence for a non-video, before anything is stored
                 except InputError as e:
                     raise InputError(str(e).replace(str(tmp), upload.name)) from None
-                sid = analyse(tmp)
+                sid = analyse(tmp, upload.name)  # an upload is recorded by its name, not the temp path
         else:
             path = Path(path_text.strip()).expanduser()
             VideoFileSource(path)
