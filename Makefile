@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
 	  $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1 \
 	  && { command -v $$p; break; }; done)
 
-.PHONY: run test bench venv clean
+.PHONY: run test bench notebooks venv clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/run.py
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser notebooks/
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts

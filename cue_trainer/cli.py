@@ -273,19 +273,24 @@ def cmd_delete(args) -> int:
     return EXIT_OK
 
 
+def guarded(handler, args, prog: str = "cue-trainer") -> int:
+    """Run ``handler(args)``: a person's error becomes one sentence on stderr and exit status 2."""
+    try:
+        return handler(args)
+    except InputError as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:  # e.g. piped into head
+        return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     handler = cmd_process if args.command == "process" else {
         "list": cmd_list, "show": cmd_show, "export": cmd_export, "delete": cmd_delete, "score": cmd_score,
     }[args.action]
-    try:
-        return handler(args)
-    except InputError as e:
-        print(f"cue-trainer: {e}", file=sys.stderr)
-        return EXIT_INPUT
-    except BrokenPipeError:  # e.g. piped into head
-        return EXIT_OK
+    return guarded(handler, args)
 
 
 if __name__ == "__main__":

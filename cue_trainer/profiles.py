@@ -187,6 +187,15 @@ def default_profile() -> Profile:
     return _DEFAULT
 
 
+def available_profiles(folder: str | os.PathLike) -> dict[str, Path | None]:
+    """Profiles a person can pick: ``{"default": None}`` plus every ``*.toml`` in ``folder`` by file stem."""
+    found: dict[str, Path | None] = {"default": None}
+    folder = Path(folder)
+    if folder.is_dir():
+        found.update({p.stem: p for p in sorted(folder.glob("*.toml"))})
+    return found
+
+
 def load_profile(path: str | os.PathLike | None = None) -> Profile:
     """Read a profile file (``None``: the defaults).
 

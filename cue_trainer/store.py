@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 HOME_ENV = "CUE_TRAINER_HOME"
 DB_NAME = "sessions.sqlite3"
 
-TABLES = ("sessions", "features", "events", "marks", "suggestions", "segments")
+TABLES = ("sessions", "features", "events", "marks", "suggestions", "segments", "labels")
 
 _FEATURE_COLUMNS = ", ".join(f'"{name}" REAL' for name in FEATURES)
 
@@ -99,6 +99,18 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX marks_session ON marks (session_id, t);
     CREATE INDEX suggestions_session ON suggestions (session_id, t);
     CREATE INDEX segments_session ON segments (session_id, start_s);
+    """,
+    # v2: hand labels of true cue episodes, for tuning (pipelines/import_labels.py).
+    """
+    CREATE TABLE labels (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        cue TEXT NOT NULL,
+        start_s REAL NOT NULL,
+        end_s REAL NOT NULL,
+        source TEXT
+    );
+    CREATE INDEX labels_session ON labels (session_id, start_s);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -278,6 +290,24 @@ class SessionStore:
             )
             return int(cur.lastrowid)
 
+    def set_labels(self, session_id: int, labels: list[tuple[str, float, float]], source: str | None = None) -> int:
+        """Replace the session's hand labels with ``labels`` ((cue, start_s, end_s) each); returns how many."""
+        self.session(session_id)
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM labels WHERE session_id = ?", (session_id,))
+            self._db.executemany(
+                "INSERT INTO labels (session_id, cue, start_s, end_s, source) VALUES (?, ?, ?, ?, ?)",
+                [(session_id, c, s0, s1, source) for c, s0, s1 in labels],
+            )
+        return len(labels)
+
+    def labels(self, session_id: int) -> list[tuple[str, float, float]]:
+        """The session's hand labels as (cue, start_s, end_s), in time order."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT cue, start_s, end_s FROM labels WHERE session_id = ? ORDER BY start_s, id", (session_id,)
+            ).fetchall()
+
     def add_segment(
         self, session_id: int, kind: str, start_s: float, end_s: float | None, baseline_json: str | None = None
     ) -> int:
@@ -398,7 +428,7 @@ class SessionStore:
         self.session(session_id)
         key = "id" if name == "sessions" else "session_id"
         order = {"sessions": "id", "features": "t", "events": "start_s", "marks": "t", "suggestions": "t",
-                 "segments": "start_s"}[name]
+                 "segments": "start_s", "labels": "start_s"}[name]
         with self._lock:
             self.flush()
             return pd.read_sql_query(

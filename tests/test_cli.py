@@ -62,7 +62,7 @@ def test_export_writes_one_file_per_table(processed_home, tmp_path, fmt):
     out = run_cli("sessions", "export", "1", "--format", fmt, "--out", str(tmp_path / "out"), home=home)
     assert out.returncode == 0, out.stderr
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == sorted(f"{t}.{fmt}" for t in ("sessions", "features", "events", "marks", "suggestions", "segments"))
+    assert names == sorted(f"{t}.{fmt}" for t in ("sessions", "features", "events", "marks", "suggestions", "segments", "labels"))
     read = pd.read_csv if fmt == "csv" else pd.read_parquet
     assert len(read(tmp_path / "out" / f"features.{fmt}")) == 160
     assert read(tmp_path / "out" / f"events.{fmt}").cue.tolist() == ["slumped_posture"]

@@ -69,3 +69,21 @@ def test_process_page_refuses_a_file_that_is_not_a_video(home, monkeypatch, tmp_
     (error,) = at.error
     assert error.value.endswith("is not a video this program can read (it may be empty, corrupt or not a video).")
     assert SessionStore(home).sessions() == []
+
+
+def test_review_rescores_under_a_chosen_profile(two_sessions, home):
+    store, first, _ = two_sessions
+    (home / "profiles").mkdir()
+    default_profile().with_cue("slumped_posture", threshold=1.5).save(home / "profiles" / "strict.toml")
+    (home / "profiles" / "broken.toml").write_text("[cues.slumped_posture]\nthreshold = 99\n")
+    at = AppTest.from_file(REVIEW, default_timeout=60)
+    at.query_params["session"] = str(first)
+    at.run()
+    assert at.selectbox(key="review_profile").options == ["as recorded", "default", "broken", "strict"]
+    at.selectbox(key="review_profile").set_value("strict").run()
+    assert not at.exception
+    score = table_with(at, "hits")
+    assert score.loc[score.cue == "Sitting lower / slumping compared with earlier", "episodes"].tolist() == [0]
+    assert len(store.events(first)) == 1  # the stored session is unchanged
+    at.selectbox(key="review_profile").set_value("broken").run()
+    assert "cues.slumped_posture.threshold = 99 is out of range" in at.error[0].value

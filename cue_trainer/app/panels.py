@@ -9,7 +9,7 @@ import streamlit as st
 
 from cue_trainer.catalogue import BY_ID, CUES
 from cue_trainer.features import FEATURE_DOCS
-from cue_trainer.profiles import CALIBRATION_RANGE_S, Profile
+from cue_trainer.profiles import CALIBRATION_RANGE_S, Profile, ProfileError, available_profiles, load_profile
 
 LIMITS = """
 **What this does.** The app compares the partner with their own first seconds on camera and
@@ -26,6 +26,25 @@ cue episodes, marks and suggestions, which you can delete completely.
 
 MARKABLE = [c for c in CUES if c.suggests]
 _STATUS_COLOUR = {"active": "#d9480f", "inactive": "#868e96", "unknown": "#adb5bd"}
+
+
+def profile_picker(home, *, label: str = "Profile", key: str = "profile", recorded: bool = False):
+    """A select box of the default profile and the ``*.toml`` files in ``<home>/profiles``.
+
+    Returns the chosen ``Profile``, or None for "as recorded" (offered when ``recorded``). An
+    invalid file is reported in one sentence and the default is used instead.
+    """
+    choices = available_profiles(home / "profiles")
+    options = (["as recorded"] if recorded else []) + list(choices)
+    name = st.selectbox(label, options, key=key,
+                        help=f"Profiles are TOML files of thresholds; put yours in {home / 'profiles'}.")
+    if name == "as recorded":
+        return None
+    try:
+        return load_profile(choices[name])
+    except ProfileError as e:
+        st.error(f"{e} Using the default profile instead.")
+        return load_profile(None)
 
 
 @dataclass(frozen=True)

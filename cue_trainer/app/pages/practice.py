@@ -8,13 +8,12 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from cue_trainer.app import panels
 from cue_trainer.app.video import PracticeProcessor
 from cue_trainer.live import LiveSession
-from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore
 
 st.title("Practice")
 st.markdown(panels.LIMITS)
 
-profile = default_profile()
+profile = panels.profile_picker(SessionStore().home)
 setup = panels.setup(profile)
 if setup is None:
     st.stop()

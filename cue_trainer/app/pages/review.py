@@ -5,7 +5,8 @@ import streamlit as st
 from cue_trainer import InputError
 from cue_trainer.app.charts import timeline_chart
 from cue_trainer.catalogue import BY_ID
-from cue_trainer.review import bundle, noticing_score, summary, tiers, timeline
+from cue_trainer.app import panels
+from cue_trainer.review import bundle, events_for, noticing_score, summary, tiers, timeline
 from cue_trainer.scoring import DEFAULT_TOLERANCE_S, RULES
 from cue_trainer.store import SessionStore
 
@@ -40,9 +41,13 @@ note = store.session_field(sid, "note")
 if info.status != "complete" or note:
     st.warning(note or "This session never ended cleanly; it holds what was recorded until then.")
 
-events = store.events(sid)
+profile = panels.profile_picker(store.home, label="Score under profile", key="review_profile", recorded=True)
+if profile is not None:
+    st.caption(f"Re-scored under the profile “{profile.name}”: the recorded features are replayed with its "
+               "thresholds; the stored session is unchanged.")
+events = events_for(store, sid, profile)
 st.subheader("Timeline")
-df = timeline(store, sid)
+df = timeline(store, sid, profile)
 if df.empty:
     st.write("Nothing to plot: no baseline was calibrated in this session.")
 else:
@@ -64,7 +69,7 @@ with c1:
 with c2:
     st.subheader("Noticing score")
     tolerance = st.number_input("Hit window (s)", 1.0, 60.0, DEFAULT_TOLERANCE_S, 1.0, key="tolerance")
-    rows = [r.as_row() for r in noticing_score(store, sid, tolerance_s=tolerance)]
+    rows = [r.as_row() for r in noticing_score(store, sid, profile, tolerance_s=tolerance)]
     st.table(pd.DataFrame(rows).set_index("cue").style.format(precision=1, na_rep="–"))
     st.caption(RULES.format(tol=tolerance))
 

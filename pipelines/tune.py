@@ -1,0 +1,100 @@
+"""Tune cue thresholds on stored sessions and write a profile the app loads.
+
+    .venv/bin/python pipelines/tune.py --sessions 3 4 --cues slumped_posture leaning_back \\
+        --thresholds 0.05:1.0:100 --min-durations 1 2 3 --rule best_f1
+
+For each cue: replay the recorded features under every threshold × minimum duration, score the
+episodes against the sessions' hand labels (or, without labels, the practitioner's marks) with
+event-level precision, recall and F1, pick the operating point by the rule, and write a profile
+whose header says which sessions and rule produced it. Prints each cue's table of settings.
+"""
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from cue_trainer import InputError
+from cue_trainer.catalogue import BY_ID
+from cue_trainer.cli import guarded
+from cue_trainer.profiles import load_profile
+from cue_trainer.store import SessionStore
+from cue_trainer.tuning import DEFAULT_TOLERANCE_S, Recording, choose, sweep, tuned_profile
+
+
+def thresholds_arg(text: str) -> list[float]:
+    """'a:b:n' (n evenly spaced values) or 'x,y,z'."""
+    try:
+        if ":" in text:
+            a, b, n = text.split(":")
+            return list(np.linspace(float(a), float(b), int(n)))
+        return [float(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither start:stop:count nor a comma-separated list") from None
+
+
+def run(args) -> int:
+    store = SessionStore(args.home)
+    for sid in args.sessions:
+        store.session(sid)
+    unknown = [c for c in args.cues if c not in BY_ID]
+    if unknown:
+        raise InputError(f"{unknown[0]} is not a cue; known cues are {', '.join(BY_ID)}.")
+    profile = load_profile(args.profile)
+    recordings = [Recording.load(store, sid, truth=args.truth) for sid in args.sessions]
+    lines = []
+    for cue in args.cues:
+        lo, hi = BY_ID[cue].threshold_range
+        grid = args.thresholds or list(np.linspace(lo, hi, 100))
+        results = sweep(recordings, cue, grid, args.min_durations or [None], profile=profile,
+                        tolerance_s=args.tolerance_s)
+        try:
+            point = choose(results, args.rule)
+        except ValueError as e:
+            raise InputError(f"For {cue}, {e}.") from None
+        profile = tuned_profile(profile, cue, point, name=args.name)
+        lines.append(f"{cue}: threshold {point.threshold:.4g}, min_duration_s {point.min_duration_s:g} "
+                     f"(precision {point.precision:.2f}, recall {point.recall:.2f}, F1 {point.f1:.2f}; "
+                     f"{int(point.tp)} hits, {int(point.fp)} false alarms, {int(point.fn)} missed)")
+        print(f"== {cue} ({len(results)} settings)")
+        print(results.sort_values("f1", ascending=False).head(args.show).to_string(index=False))
+    truth = sorted({r.truth_kind for r in recordings})
+    header = "\n".join([
+        f"Tuned by pipelines/tune.py on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"sessions: {', '.join(map(str, args.sessions))} (truth: {', '.join(truth)}; tolerance {args.tolerance_s:g} s)",
+        f"rule: {args.rule}",
+        *lines,
+    ])
+    out = Path(args.out) if args.out else store.home / "profiles" / f"{args.name}.toml"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        profile.save(out, header=header)
+    except OSError as e:
+        raise InputError(f"The profile cannot be written to {out} ({e.strerror}).") from None
+    load_profile(out)  # what the app will do: refuse anything invalid now, not later
+    print("\n" + header)
+    print(f"\nWrote {out}")
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="tune", description=__doc__.splitlines()[0])
+    p.add_argument("--sessions", type=int, nargs="+", required=True)
+    p.add_argument("--cues", nargs="+", required=True)
+    p.add_argument("--thresholds", type=thresholds_arg, default=None,
+                   help="start:stop:count or a list (default: 100 values over the cue's allowed range)")
+    p.add_argument("--min-durations", type=float, nargs="+", default=None, help="seconds (default: the profile's)")
+    p.add_argument("--truth", choices=("auto", "labels", "marks"), default="auto")
+    p.add_argument("--rule", default="best_f1", help="best_f1, or recall>=X for the most precise with that recall")
+    p.add_argument("--tolerance-s", type=float, default=DEFAULT_TOLERANCE_S)
+    p.add_argument("--profile", default=None, help="profile to start from (default: the shipped one)")
+    p.add_argument("--name", default="tuned", help="profile name (and file name under <home>/profiles/)")
+    p.add_argument("--out", default=None, help="where to write the profile")
+    p.add_argument("--show", type=int, default=5, help="rows of each cue's table to print")
+    p.add_argument("--home", default=None, help="data directory (default: $CUE_TRAINER_HOME or the user's)")
+    return guarded(run, p.parse_args(argv), prog="tune")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
