@@ -119,3 +119,19 @@ def test_a_store_from_a_newer_version_is_refused(home):
     db.commit()
     with pytest.raises(InputError, match="written by a newer cue-trainer"):
         SessionStore(home)
+
+
+def test_a_version_1_store_is_migrated_and_keeps_its_sessions(home):
+    from cue_trainer.store import MIGRATIONS
+
+    home.mkdir(parents=True)
+    db = sqlite3.connect(home / "sessions.sqlite3")
+    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db.execute("INSERT INTO sessions (started_at, status, source, profile_toml) VALUES ('2026-01-01', 'complete', 'video', '')")
+    db.commit()
+    db.close()
+    store = SessionStore(home)
+    assert sqlite3.connect(store.path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    (info,) = store.sessions()
+    assert info.status == "complete"
+    assert store.set_labels(info.id, [("head_down", 1.0, 2.0)]) == 1 and store.labels(info.id) == [("head_down", 1.0, 2.0)]
