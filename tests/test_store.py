@@ -33,6 +33,7 @@ def filled(store: SessionStore, source_path="a.mp4") -> int:
     store.set_response(sug, "asked")
     store.add_mark(sid, 3.9, "slumped_posture", "sank down")
     store.add_segment(sid, "calibration", 0.0, 1.0, '{"x": 1}')
+    store.set_labels(sid, [("slumped_posture", 1.2, 3.9)], source="hand")
     store.end_session(sid, duration_s=5.0)
     return sid
 
