@@ -66,10 +66,10 @@ def wait_until_idle(page, timeout_s: float = 20.0) -> None:
     page.wait_for_timeout(300)
 
 
-def run_practice(page, *, until_s: float, mark_when_active: bool):
+def run_practice(page, *, until_s: float, mark_when_active: bool, key_at_s: float | None = None):
     """Start the camera, poll the live status until the session clock reaches ``until_s``;
-    returns the polled statuses and, if asked, the session time of a mark clicked once the
-    slumped_posture badge is active."""
+    returns the polled statuses and the session time of a mark: clicked once the slumped_posture
+    badge is active (``mark_when_active``), or typed with its shortcut key "1" at ``key_at_s``."""
     page.frame_locator("iframe[title*='webrtc']").get_by_role("button", name="START").click()
     try:
         page.locator("#live-status").wait_for(timeout=30000)
@@ -87,6 +87,10 @@ def run_practice(page, *, until_s: float, mark_when_active: bool):
                 page.screenshot(path=str(ARTIFACTS / "practice-coach.png"), full_page=True)
                 page.get_by_role("button", name="Sitting lower").click()
                 marked_at = page.evaluate(STATUS_JS)["now"]
+            if key_at_s is not None and marked_at is None and status["now"] >= key_at_s:
+                page.get_by_role("heading", name="Practice").click()  # focus the page, not an input
+                page.keyboard.press("1")
+                marked_at = status["now"]
             if status["now"] >= until_s:
                 break
         time.sleep(0.1)
@@ -153,7 +157,8 @@ def test_quiz_mode_hides_cues_and_suggestions_but_records_them(server, fake_webc
     url, home = server
     with chromium(fake_webcam) as browser:
         page = open_practice(browser, url, mode="Quiz")
-        statuses, _ = run_practice(page, until_s=CHANGE_CLIP_S + 6.0, mark_when_active=False)
+        statuses, typed_at = run_practice(page, until_s=CHANGE_CLIP_S + 6.0, mark_when_active=False,
+                                          key_at_s=CHANGE_CLIP_S + 3.0)
         page.screenshot(path=str(ARTIFACTS / "practice-quiz.png"), full_page=True)
     practising = [s for s in statuses if s["phase"] == "practising"]
     assert len(practising) > 20
@@ -162,3 +167,22 @@ def test_quiz_mode_hides_cues_and_suggestions_but_records_them(server, fake_webc
     sid = statuses[-1]["session"]
     assert store.session_field(sid, "mode") == "quiz"
     assert "slumped_posture" in [e.cue for e in store.events(sid)]  # detected, shown only in review
+    marks = store.table(sid, "marks")  # the keyboard shortcut "1" marks the first cue
+    assert marks.cue.tolist() == ["slumped_posture"] and marks.t.iloc[0] == pytest.approx(typed_at, abs=1.0)
+
+
+def test_closing_the_tab_keeps_the_session_as_incomplete(server, fake_webcam):
+    url, home = server
+    with chromium(fake_webcam) as browser:
+        page = open_practice(browser, url)
+        page.frame_locator("iframe[title*='webrtc']").get_by_role("button", name="START").click()
+        page.locator("#live-status[data-phase=calibrating]").wait_for(timeout=30000)
+        sid = page.evaluate(STATUS_JS)["session"]
+        page.close()  # no Stop: the tab goes away
+    store = SessionStore(home)
+    deadline = time.monotonic() + 90
+    while store.session(sid).status != "incomplete" and time.monotonic() < deadline:
+        time.sleep(1)
+    info = store.session(sid)
+    assert info.status == "incomplete" and info.frames > 0
+    assert "before Stop" in store.session_field(sid, "note")

@@ -153,8 +153,15 @@ def test_parallel_batch_gives_the_same_sessions_as_serial(labelled, clip, tmp_pa
     (folder / "leans_back.mp4").write_bytes(clip("leans_back").read_bytes())
     videos = find_videos(folder)
     parallel_home = tmp_path / "parallel"
-    results = process_many(videos, home=parallel_home, profile=default_profile(), calibration_s=5.0, workers=2)
-    assert [r.status for r in results] == ["processed"] * 3
+    # As a person runs it: the pipeline in its own process (a pytest process that has run
+    # Streamlit's AppTest has a __main__ that spawned workers cannot re-import).
+    ran = subprocess.run(
+        [sys.executable, "pipelines/process_folder.py", str(folder), "--workers", "2", "--calibration-s", "5",
+         "--home", str(parallel_home)],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert [line.split()[0] for line in ran.stdout.splitlines()] == ["processed"] * 3
     serial = process_many(videos, home=serial_store.home, profile=default_profile(), calibration_s=5.0, workers=1)
     assert [r.status for r in serial] == ["processed", "skipped", "skipped"]  # only the new video
     parallel_store = SessionStore(parallel_home)
