@@ -17,3 +17,17 @@ class InputError(Exception):
 
     The message is one sentence meant for that person; entry points print it without a traceback.
     """
+
+
+def read_user_text(path, what: str, error: type[InputError] = InputError) -> str:
+    """The text of a file a person named; a missing or unreadable file raises ``error`` with one
+    sentence naming ``what`` ("profile file", "label file") and the path."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise error(f"There is no {what} at {path}.") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise error(f"The {what} {path} cannot be read ({e.__class__.__name__}).") from None

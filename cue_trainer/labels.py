@@ -18,7 +18,7 @@ import math
 import os
 from pathlib import Path
 
-from cue_trainer import InputError
+from cue_trainer import InputError, read_user_text
 from cue_trainer.catalogue import CUES
 
 _NAMES = {}
@@ -40,12 +40,7 @@ def read_labels(path: str | os.PathLike) -> list[tuple[str, float, float]]:
             message names the line.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"There is no label file at {path}.") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"The label file {path} cannot be read ({e.__class__.__name__}).") from None
+    text = read_user_text(path, "label file")
     first_line = text.splitlines()[0] if text.strip() else ""
     delimiter = "\t" if "\t" in first_line else ","
     rows = list(csv.DictReader(text.splitlines(), delimiter=delimiter))

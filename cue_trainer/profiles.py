@@ -16,7 +16,7 @@ from pathlib import Path
 
 import tomli_w
 
-from cue_trainer import InputError
+from cue_trainer import InputError, read_user_text
 from cue_trainer.catalogue import BY_ID, COOLDOWN_RANGE_S, CUE_IDS, MIN_DURATION_RANGE_S
 
 CALIBRATION_RANGE_S = (3.0, 600.0)
@@ -204,11 +204,5 @@ def load_profile(path: str | os.PathLike | None = None) -> Profile:
     """
     if path is None:
         return default_profile()
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError(f"There is no profile file at {path}.") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ProfileError(f"The profile {path} cannot be read ({e.__class__.__name__}).") from None
+    text = read_user_text(path, "profile file", ProfileError)
     return parse_profile(text, origin=str(path))
