@@ -5,8 +5,6 @@ import pandas as pd
 import pytest
 
 from conftest import run_cli
-from cue_trainer.coach import Suggestion
-from cue_trainer.cues import CueEvent
 from cue_trainer.profiles import default_profile
 from cue_trainer.review import noticing_score, summary, tiers, timeline
 from cue_trainer.session import process_video
