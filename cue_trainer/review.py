@@ -15,6 +15,7 @@ import pandas as pd
 
 from cue_trainer.catalogue import BY_ID, CUE_IDS
 from cue_trainer.cues import CUE_INDEX, CueEvent, cue_signals
+from cue_trainer.features import INDEX
 from cue_trainer.profiles import Profile, parse_profile
 from cue_trainer.scoring import DEFAULT_TOLERANCE_S, CueScore, Mark, score
 from cue_trainer.session import practice_stretches, replay
@@ -83,13 +84,13 @@ def timeline(store: SessionStore, session_id: int, profile: Profile | None = Non
         if not keep.any():
             continue
         tt, S = t[keep], cue_signals(X[keep], baseline.center_)
+        present = X[keep, INDEX["present"]] == 1.0
         step = max(1, len(tt) // MAX_POINTS)
         for cue in shown:
             label, values = BY_ID[cue].label, S[:, CUE_INDEX[cue]]
             thr = profile.cues[cue].threshold
             rows += [{"kind": "signal", "cue": label, "start": a, "end": a, "value": v, "threshold": thr}
                      for a, v in zip(tt[::step], values[::step])]
-            present = X[keep][:, 0] == 1.0
             for i, j in _runs(np.isnan(values) & present):
                 rows.append({"kind": "cant_see", "cue": label, "start": tt[i], "end": tt[min(j, len(tt) - 1)],
                              "text": f"can't see {BY_ID[cue].needs}"})
