@@ -72,28 +72,27 @@ def process_many(
     done = {s.source_path for s in store.sessions() if s.source == "video" and s.status == "complete"}
     store.close()
     results: dict[str, BatchItem] = {}
+
+    def record(item: BatchItem) -> None:
+        results[item.video] = item
+        if on_done:
+            on_done(item)
+
     todo = []
     for v in map(str, videos):
         if v in done:
-            results[v] = BatchItem(v, "skipped")
-            if on_done:
-                on_done(results[v])
+            record(BatchItem(v, "skipped"))
         else:
             todo.append(v)
     args = (str(home), profile.to_toml(), fps, calibration_s)
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         for v in todo:
-            results[v] = _one(v, *args)
-            if on_done:
-                on_done(results[v])
+            record(_one(v, *args))
     else:
         # "spawn": forking a process that already runs MediaPipe's threads crashes the children.
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(workers, max(1, len(todo))), mp_context=spawn) as pool:
-            futures = {pool.submit(_one, v, *args): v for v in todo}
-            for f in as_completed(futures):
-                results[futures[f]] = f.result()
-                if on_done:
-                    on_done(results[futures[f]])
+            for f in as_completed([pool.submit(_one, v, *args) for v in todo]):
+                record(f.result())
     return [results[str(v)] for v in videos]

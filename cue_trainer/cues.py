@@ -29,7 +29,9 @@ from cue_trainer.profiles import Profile
 MOTION_FLOOR = 0.05
 
 CUE_INDEX = {cue: i for i, cue in enumerate(CUE_IDS)}
-_SIGN = np.array([1.0 if c.direction == "above" else -1.0 for c in CUES])
+#: Per cue (catalogue order): +1 for cues that fire above their threshold, -1 below. Multiplying a
+#: signal by it makes "higher = more cue" for every cue.
+SIGN = np.array([1.0 if c.direction == "above" else -1.0 for c in CUES])
 
 
 def cue_signals(X: np.ndarray, center: np.ndarray) -> np.ndarray:
@@ -129,7 +131,7 @@ def _enabled(profile: Profile) -> list[str]:
 
 def _rule_arrays(profile: Profile, cues: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     idx = np.array([CUE_INDEX[c] for c in cues], dtype=int)
-    sign = _SIGN[idx]
+    sign = SIGN[idx]
     on = np.array([profile.cues[c].threshold for c in cues]) * sign
     off = on - np.array([profile.cues[c].hysteresis for c in cues])
     min_d = np.array([profile.cues[c].min_duration_s for c in cues])

@@ -100,7 +100,7 @@ class LiveSession:
         self._lock = threading.Lock()
         self._analysis = Analysis(profile, store=store, session_id=self.session_id, calibration_s=calibration_s)
         self._states: dict[str, CueState] = {}
-        self._open: list[tuple[int, Suggestion]] = []
+        self._open: tuple[int, Suggestion] | None = None  # the suggestion on offer, with its row id
         self._received = 0
         self._analysed = 0
         self._next_t = 0.0
@@ -143,7 +143,7 @@ class LiveSession:
             self._calibration_left = result.calibration_left_s
             self._states = result.update.states if result.update is not None else {}
             if result.suggestions:  # only the newest one is offered
-                self._open = [(result.suggestion_ids[-1], result.suggestions[-1])]
+                self._open = (result.suggestion_ids[-1], result.suggestions[-1])
         self.last_landmarks = lm
         return lm
 
@@ -166,7 +166,7 @@ class LiveSession:
                 phase="ended" if self._ended else self._analysis.phase,
                 calibration_left_s=self._calibration_left if self._analysis.phase == "calibrating" else None,
                 states=dict(self._states),
-                suggestion=self._open[-1] if self._open else None,
+                suggestion=self._open,
                 frames_received=self._received,
                 frames_analysed=self._analysed,
                 baseline=baseline,
@@ -187,7 +187,8 @@ class LiveSession:
             raise ValueError(f"response must be 'asked' or 'not_now', but got {response!r}")
         self.store.set_response(suggestion_id, response)
         with self._lock:
-            self._open = [(i, s) for i, s in self._open if i != suggestion_id]
+            if self._open is not None and self._open[0] == suggestion_id:
+                self._open = None
 
     def pause(self) -> None:
         with self._lock:

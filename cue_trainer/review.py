@@ -100,8 +100,8 @@ def timeline(store: SessionStore, session_id: int, profile: Profile | None = Non
             rows.append({"kind": "episode", "cue": BY_ID[e.cue].label, "start": e.start_s, "end": e.end_s,
                          "value": e.peak, "text": f"{BY_ID[e.cue].short}: {e.start_s:.1f}–{e.end_s:.1f} s"})
     for r in store.table(session_id, "marks").itertuples():
-        targets = [BY_ID[r.cue].label] if isinstance(r.cue, str) and r.cue in BY_ID else labels
-        text = BY_ID[r.cue].short if isinstance(r.cue, str) and r.cue in BY_ID else f"note: {r.note}"
+        targets = [BY_ID[r.cue].label] if r.cue in BY_ID else labels  # a missing cue reads as NaN: not in BY_ID
+        text = BY_ID[r.cue].short if r.cue in BY_ID else f"note: {r.note}"
         rows += [{"kind": "mark", "cue": c, "start": r.t, "end": r.t, "text": text} for c in targets]
     for r in store.table(session_id, "suggestions").itertuples():
         if r.cue in BY_ID:
@@ -121,7 +121,7 @@ def tiers(store: SessionStore, session_id: int) -> pd.DataFrame:
     for e in store.events(session_id):
         rows.append((f"cue: {BY_ID[e.cue].short}", e.start_s, e.end_s, BY_ID[e.cue].label))
     for r in store.table(session_id, "marks").itertuples():
-        label = BY_ID[r.cue].label if isinstance(r.cue, str) and r.cue in BY_ID else ""
+        label = BY_ID[r.cue].label if r.cue in BY_ID else ""
         note = r.note if isinstance(r.note, str) else ""
         rows.append(("practitioner marks", r.t, r.t, "; ".join(x for x in (label, note) if x)))
     for r in store.table(session_id, "suggestions").itertuples():

@@ -2,7 +2,7 @@
 against the truth (hand labels, or the practitioner's marks).
 
 Owns: ``Recording`` (a session's signals, computed once), ``match``, ``sweep``, ``choose`` and
-``frame_scores``. Imports: catalogue, cues, profiles, store, session. scikit-learn does the
+``frame_scores``. Imports: catalogue, cues, profiles, review, store, session. scikit-learn does the
 metrics and curves.
 
 Event-level matching: a detected episode and a true one match when they overlap, allowing
@@ -19,8 +19,9 @@ import pandas as pd
 from sklearn.metrics import precision_recall_curve, precision_recall_fscore_support
 
 from cue_trainer.catalogue import BY_ID
-from cue_trainer.cues import CUE_INDEX, CueEvent, cue_signals, detect_from_signals
+from cue_trainer.cues import CUE_INDEX, SIGN, CueEvent, cue_signals, detect_from_signals
 from cue_trainer.profiles import Profile
+from cue_trainer.review import marks_of
 from cue_trainer.session import practice_stretches
 from cue_trainer.store import SessionStore
 
@@ -55,13 +56,12 @@ class Recording:
         labels = store.labels(session_id)
         if truth == "labels" or (truth == "auto" and labels):
             return cls(session_id, stretches, [tuple(x) for x in labels], "labels")
-        marks = store.table(session_id, "marks")
-        points = [(r.cue, float(r.t), float(r.t)) for r in marks.itertuples() if isinstance(r.cue, str)]
+        points = [(m.cue, m.t, m.t) for m in marks_of(store, session_id) if m.cue is not None]
         return cls(session_id, stretches, points, "marks")
 
     def events(self, cue: str, threshold: float, hysteresis: float, min_duration_s: float) -> list[CueEvent]:
         """Episodes of ``cue`` under these settings (the batch engine on the stored signals)."""
-        sign = 1.0 if BY_ID[cue].direction == "above" else -1.0
+        sign = SIGN[CUE_INDEX[cue]]
         on = np.array([threshold * sign])
         out: list[CueEvent] = []
         for t, S in self.stretches:
@@ -147,7 +147,7 @@ def choose(results: pd.DataFrame, rule: str = "best_f1") -> pd.Series:
 def frame_scores(recordings: list[Recording], cue: str) -> tuple[np.ndarray, np.ndarray]:
     """Per analysed frame: (inside a true episode 0/1, the cue's signal oriented so that higher
     means more cue), over every recording; frames where the signal is unknown are left out."""
-    sign = 1.0 if BY_ID[cue].direction == "above" else -1.0
+    sign = SIGN[CUE_INDEX[cue]]
     ys, ss = [], []
     for rec in recordings:
         truth = [(s0, s1) for c, s0, s1 in rec.truth if c == cue]
@@ -169,8 +169,7 @@ def pr_curve(recordings: list[Recording], cue: str) -> pd.DataFrame:
     if y.size == 0 or y.all() or not y.any():
         return pd.DataFrame(columns=["threshold", "precision", "recall"])
     precision, recall, thr = precision_recall_curve(y, s)
-    sign = 1.0 if BY_ID[cue].direction == "above" else -1.0
-    return pd.DataFrame({"threshold": thr * sign, "precision": precision[:-1], "recall": recall[:-1]})
+    return pd.DataFrame({"threshold": thr * SIGN[CUE_INDEX[cue]], "precision": precision[:-1], "recall": recall[:-1]})
 
 
 def tuned_profile(profile: Profile, cue: str, point: pd.Series, *, name: str | None = None) -> Profile:
