@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python tests/benchmarks/run.py
+	$(BIN)/python -m tests.benchmarks.run
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'

@@ -1,12 +1,22 @@
 """cue-trainer: notice nonverbal cues, relative to a person's own baseline, and ask instead of assuming.
 
 The package follows the data flow in DESIGN.md, one module per stage; each imports only the
-stages before it:
+modules above it in this list (tests/test_layout.py checks it):
 
-    frames -> landmarks -> features -> baseline -> cues -> coach -> store
-                                     (catalogue and profiles configure cues and coach)
+    catalogue, clock       what the cues are called and allowed to be; times as people read them
+    records, profiles      the value types of a session; TOML thresholds, validated from a table
+    frames -> landmarks    video/camera frames; MediaPipe's landmarks (the only mediapipe import)
+    scoring, labels        the one event matcher and the noticing score; hand-label files
+    features -> baseline   named per-frame measurements; a person's robust reference
+    store                  the SQLite file (the only SQL), typed readers, the recorder an analysis writes to
+    cues -> coach          thresholds, hysteresis, minimum duration (streaming == batch); check-in suggestions
+    analysis               the streaming pipeline of one session, emitting to a recorder
+    recording              the read model: one stored session loaded once, replayed, scored
+    videos, live           a video file into a session; a webcam stream shared by two threads
+    review, tuning         what the Review shows and exports; threshold sweeps
+    batch, cli             a folder of videos on all cores; the command line
 
-``session`` runs the stages over a frame source; ``cli`` and ``app`` are the entry points.
+``app/`` (the only package that imports Streamlit) and ``pipelines/`` are entry points too.
 """
 
 __version__ = "0.1.0"

@@ -1,6 +1,6 @@
 """Batch processing: a folder of videos into sessions, in parallel across CPU cores.
 
-Owns: ``find_videos`` and ``process_many``. Imports: profiles, store, session. Each worker
+Owns: ``find_videos`` and ``process_many``. Imports: profiles, store, videos. Each worker
 process has its own detector and store connection (SQLite WAL serialises their short writes).
 """
 from __future__ import annotations
@@ -14,10 +14,8 @@ from typing import Callable
 
 from cue_trainer import InputError
 from cue_trainer.profiles import Profile, parse_profile
-from cue_trainer.session import process_video
 from cue_trainer.store import SessionStore
-
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
+from cue_trainer.videos import VIDEO_SUFFIXES, process_video
 
 
 @dataclass(frozen=True)

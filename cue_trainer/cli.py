@@ -10,22 +10,13 @@ import json
 import logging
 import sys
 import textwrap
-from collections import defaultdict
 from pathlib import Path
 
 from cue_trainer import InputError, __version__
 from cue_trainer.catalogue import BY_ID
+from cue_trainer.clock import format_clock, local_time
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 2, 130
-
-
-def mmss(t: float | None) -> str:
-    """Seconds as mm:ss (h:mm:ss from an hour on)."""
-    if t is None:
-        return "--:--"
-    t = int(max(0.0, t))
-    h, m, s = t // 3600, t // 60 % 60, t % 60
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -77,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc = ssub.add_parser("score", help="the noticing score: the practitioner's marks against the episodes")
     sc.add_argument("id", type=int)
     sc.add_argument("--profile", help="re-score under another profile (replays the recorded features)")
-    sc.add_argument("--tolerance-s", type=_positive_float, default=None, help="hit window around an episode (default 5)")
+    sc.add_argument("--tolerance-s", type=_positive_float, default=None, help="hit window around an episode, seconds (default 5)")
     de = ssub.add_parser("delete", help="remove a session and everything recorded for it")
     de.add_argument("id", type=int)
     return p
@@ -101,7 +92,7 @@ def _episode_table(events, suggestions) -> str:
             text = "(no suggestion: too soon after the last one)"
         else:
             text = "(a state, never a suggestion)"
-        rows.append((BY_ID[e.cue].label, f"{mmss(e.start_s)}–{mmss(e.end_s)}", text))
+        rows.append((BY_ID[e.cue].label, f"{format_clock(e.start_s)}–{format_clock(e.end_s)}", text))
     if not rows:
         return "No cue episodes were detected."
     w0 = max(len("Cue"), *(len(r[0]) for r in rows))
@@ -120,7 +111,7 @@ def cmd_process(args) -> int:
 
     from cue_trainer.frames import VideoFileSource
     from cue_trainer.profiles import load_profile
-    from cue_trainer.session import process_video
+    from cue_trainer.videos import process_video
 
     profile = load_profile(args.profile)
     VideoFileSource(args.video)  # fail on a bad file before loading models or touching the store
@@ -145,8 +136,8 @@ def cmd_process(args) -> int:
         bar.close()
     speed = result.duration_s / result.elapsed_s if result.elapsed_s > 0 else float("inf")
     print(
-        f"Session {result.session_id}: {args.video}, {mmss(result.duration_s)} analysed at {args.fps:g} fps "
-        f"in {mmss(result.elapsed_s)} ({speed:.1f}× real time), {result.frames} frames."
+        f"Session {result.session_id}: {args.video}, {format_clock(result.duration_s)} analysed at {args.fps:g} fps "
+        f"in {format_clock(result.elapsed_s)} ({speed:.1f}× real time), {result.frames} frames."
     )
     if result.note:
         print(result.note)
@@ -166,71 +157,60 @@ def cmd_list(args) -> int:
     if not sessions:
         print("No sessions yet. Create one with: cue-trainer process VIDEO")
         return EXIT_OK
-    header = f"{'id':>4}  {'started (UTC)':<25}  {'status':<10}  {'length':>8}  {'events':>6}  source"
+    header = f"{'id':>4}  {'started':<16}  {'status':<10}  {'length':>8}  {'events':>6}  source"
     print(header)
     for s in sessions:
         source = s.source_path if s.source == "video" else "live" + (f" ({s.partner})" if s.partner else "")
-        print(f"{s.id:>4}  {s.started_at:<25}  {s.status:<10}  {mmss(s.duration_s):>8}  {s.events:>6}  {source}")
+        print(f"{s.id:>4}  {local_time(s.started_at):<16}  {s.status:<10}  {format_clock(s.duration_s):>8}  "
+              f"{s.events:>6}  {source}")
     return EXIT_OK
 
 
 def cmd_show(args) -> int:
-    from cue_trainer.baseline import Baseline
     from cue_trainer.features import FEATURE_DOCS, FEATURES
+    from cue_trainer.recording import Recording
+    from cue_trainer.review import summary
 
-    store = _store(args)
-    info = store.session(args.id)
-    print(f"Session {info.id} ({info.status}), started {info.started_at}, {info.source}: {info.source_path or ''}")
-    print(f"Length {mmss(info.duration_s)}, {info.frames} analysed frames.")
-    note = store.session_field(args.id, "note")
-    if note:
-        print(note)
-    baseline_json = store.session_field(args.id, "baseline_json")
-    if baseline_json:
-        b = Baseline.from_json(baseline_json)
+    rec = Recording.load(_store(args), args.id)
+    info = rec.info
+    print(f"Session {info.id} ({info.status}), started {local_time(info.started_at)}, {info.source}: "
+          f"{info.source_path or ''}")
+    print(f"Length {format_clock(info.duration_s)}, {info.frames} analysed frames.")
+    if info.note:
+        print(info.note)
+    if rec.stretches:
+        b = rec.stretches[-1].baseline
         print("\nBaseline (median of the calibration window):")
         for name in FEATURES:
             if name in ("present", "speed") or not b.n_valid_[FEATURES.index(name)]:
                 continue
             print(f"  {name:<18} {b[name]:>9.3f}   {FEATURE_DOCS[name]}")
-    events = store.events(args.id)
-    totals: dict[str, list[float]] = defaultdict(list)
-    for e in events:
-        totals[e.cue].append(e.end_s - e.start_s)
-    if totals:
-        print("\nPer cue: episodes, total time, longest")
-        for cue, durations in totals.items():
-            print(f"  {BY_ID[cue].label:<48} {len(durations):>3}  {mmss(sum(durations))}  {mmss(max(durations))}")
-    suggestions = store.table(args.id, "suggestions")
+    table = summary(rec.events)
+    if len(table):
+        print("\nPer cue")
+        print(format_table(table.to_dict("records")))
     print()
-    print(_episode_table(events, [_row_to_suggestion(r) for r in suggestions.itertuples()]))
-    marks = store.table(args.id, "marks")
-    if len(marks):
-        print(f"\nPractitioner marks: {len(marks)}")
-        for m in marks.itertuples():
+    print(_episode_table(rec.events, rec.suggestions))
+    if rec.marks:
+        print(f"\nPractitioner marks: {len(rec.marks)}")
+        for m in rec.marks:
             label = BY_ID[m.cue].label if m.cue in BY_ID else "note"
-            print(f"  {mmss(m.t)}  {label}" + (f": {m.note}" if isinstance(m.note, str) and m.note else ""))
+            print(f"  {format_clock(m.t)}  {label}" + (f": {m.note}" if m.note else ""))
     return EXIT_OK
-
-
-def _row_to_suggestion(row):
-    from cue_trainer.coach import Suggestion
-
-    return Suggestion(row.t, row.cue, row.text)
 
 
 def cmd_score(args) -> int:
     from cue_trainer.profiles import load_profile
-    from cue_trainer.review import noticing_score
-    from cue_trainer.scoring import DEFAULT_TOLERANCE_S, RULES
+    from cue_trainer.recording import Recording
+    from cue_trainer.scoring import RULES, SCORE_TOLERANCE_S, headline
 
-    store = _store(args)
-    store.session(args.id)
+    rec = Recording.load(_store(args), args.id)
     profile = load_profile(args.profile) if args.profile else None
-    tolerance = args.tolerance_s or DEFAULT_TOLERANCE_S
-    rows = [r.as_row() for r in noticing_score(store, args.id, profile, tolerance)]
-    print(format_table(rows))
+    tolerance = args.tolerance_s or SCORE_TOLERANCE_S
+    scores = rec.score(profile, tolerance)
+    print(format_table([r.as_row() for r in scores]))
     print()
+    print(textwrap.fill(headline(scores[-1]), width=100))
     print(textwrap.fill(RULES.format(tol=tolerance), width=100))
     return EXIT_OK
 
@@ -249,15 +229,15 @@ def format_table(rows: list[dict]) -> str:
 
 def cmd_export(args) -> int:
     if args.format == "tsv":
+        from cue_trainer.recording import Recording
         from cue_trainer.review import write_tiers
 
-        store = _store(args)
-        store.session(args.id)
+        rec = Recording.load(_store(args), args.id)
         try:
             Path(args.out).mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise InputError(f"The folder {args.out} cannot be created ({e.strerror}).") from None
-        path = write_tiers(store, args.id, Path(args.out) / "tiers.tsv")
+        path = write_tiers(rec, Path(args.out) / "tiers.tsv")
         print(f"Wrote {path}")
         return EXIT_OK
     paths = _store(args).export(args.id, args.out, args.format)

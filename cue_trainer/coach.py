@@ -1,7 +1,7 @@
 """The check-in coach: turns confirmed cue episodes into sparse, gentle check-in suggestions.
 
-Owns: the templates, ``Suggestion`` and ``CheckInCoach`` (global and per-cue cooldowns).
-Imports: catalogue, profiles, cues.
+Owns: the templates and ``CheckInCoach`` (global and per-cue cooldowns), which makes
+``Suggestion``s. Imports: catalogue, profiles, cues, records.
 
 Every template follows DESIGN.md's language rules: it starts from what was seen ("I notice…",
 "I've noticed…"), asks an open question, and often offers another reading or some space. It never
@@ -10,11 +10,10 @@ on their own experience.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cue_trainer.catalogue import BY_ID, CUE_IDS
-from cue_trainer.cues import CUE_INDEX, CueEvent
+from cue_trainer.cues import CUE_INDEX
 from cue_trainer.profiles import Profile
+from cue_trainer.records import CueEvent, Suggestion
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "slumped_posture": (
@@ -64,19 +63,6 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "I see your hand went to your face. Would you like to say what's going on for you?",
     ),
 }
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A check-in question offered to the practitioner at session time ``t`` (seconds)."""
-
-    t: float
-    cue: str
-    text: str
-
-    @property
-    def label(self) -> str:
-        return BY_ID[self.cue].label
 
 
 class CheckInCoach:

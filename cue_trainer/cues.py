@@ -1,9 +1,10 @@
 """The cue engine: baseline-relative cue signals, thresholds with hysteresis and minimum duration.
 
-Owns: ``cue_signals`` (features + baseline -> one signal per cue), ``CueEvent``, ``CueState``, the
-streaming ``CueEngine`` (one frame at a time, O(1) state, used live) and ``detect_events`` (numpy
-over a whole session, used for replay and tuning). Both apply the same rule and give identical
-events. Imports: features, baseline, catalogue, profiles.
+Owns: ``cue_signals`` (features + baseline -> one signal per cue), ``CueState``, the streaming
+``CueEngine`` (one frame at a time, O(1) state, used live), ``detect_events`` (numpy over a whole
+session, used for replay and tuning; both apply the same rule and give identical ``CueEvent``s)
+and ``runs`` (where a boolean series switches on and off). Imports: features, baseline,
+catalogue, profiles, records.
 
 The rule for one cue, on its signal s (negated for cues that fire *below* their threshold):
 
@@ -23,6 +24,7 @@ from cue_trainer.baseline import Baseline
 from cue_trainer.catalogue import BY_ID, CUE_IDS, CUES
 from cue_trainer.features import FEATURES, INDEX, FeatureFrame
 from cue_trainer.profiles import Profile
+from cue_trainer.records import CueEvent
 
 #: Below this baseline motion (shoulder widths per second) a person counts as already still, so
 #: "much stiller than earlier" needs real movement in the baseline to compare with.
@@ -81,25 +83,6 @@ def cue_signals(X: np.ndarray, center: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class CueEvent:
-    """One episode of a cue, on the session clock (seconds).
-
-    Attributes:
-        cue: cue id.
-        start_s: first frame of the episode.
-        end_s: first frame after it (or the last frame of the stream).
-        confirmed_s: when it had lasted ``min_duration_s`` (the earliest it could be shown).
-        peak: the most extreme signal value in the episode, in the cue's unit.
-    """
-
-    cue: str
-    start_s: float
-    end_s: float
-    confirmed_s: float
-    peak: float
-
-
-@dataclass(frozen=True)
 class CueState:
     """What the engine says about one cue right now.
 
@@ -123,6 +106,12 @@ class CueUpdate:
     states: dict[str, CueState]
     confirmed: list[str]
     ended: list[CueEvent]
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where a boolean series is True: (starts, ends) index arrays, ``ends`` exclusive."""
+    edges = np.diff(np.concatenate(([0], np.asarray(mask).astype(np.int8), [0])))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
 def _enabled(profile: Profile) -> list[str]:
@@ -263,8 +252,7 @@ def detect_from_signals(
     found = []  # (end index, cue column, start, end, confirmed, peak) arrays per cue
     padded = np.vstack([S, np.full((1, S.shape[1]), -np.inf)])  # lets a run end at n in reduceat
     for j in range(len(cues)):
-        edges = np.diff(np.concatenate(([0], active[:, j].astype(np.int8), [0])))
-        s0, s1 = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        s0, s1 = runs(active[:, j])
         if s0.size == 0:
             continue
         # Same float expression as the streaming engine: t_now - t_start >= min_duration_s.

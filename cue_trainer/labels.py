@@ -1,6 +1,7 @@
 """Hand labels: true cue episodes marked by a person, read from a tier file or a CSV, for tuning.
 
-Owns: reading label files. Imports: catalogue. (The store keeps them in its ``labels`` table.)
+Owns: reading label files into ``Label`` records. Imports: catalogue, records. (The store keeps
+them in its ``labels`` table.)
 
 Accepted files:
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from cue_trainer import InputError, read_user_text
 from cue_trainer.catalogue import CUES
+from cue_trainer.records import Label
 
 _NAMES = {}
 for _c in CUES:
@@ -32,8 +34,8 @@ def cue_named(name: str) -> str | None:
     return _NAMES.get(name.strip().casefold())
 
 
-def read_labels(path: str | os.PathLike) -> list[tuple[str, float, float]]:
-    """(cue, start_s, end_s) episodes from a tier file or CSV, in time order.
+def read_labels(path: str | os.PathLike) -> list[Label]:
+    """The labelled episodes of a tier file or CSV, in time order (``source`` is the file).
 
     Raises:
         InputError: missing or unreadable file, unknown columns or cue names, bad times; the
@@ -72,7 +74,7 @@ def read_labels(path: str | os.PathLike) -> list[tuple[str, float, float]]:
             raise InputError(f"{path}, line {line}: the times {start!r} and {end!r} are not numbers of seconds.") from None
         if not (math.isfinite(s0) and math.isfinite(s1) and 0 <= s0 <= s1):
             raise InputError(f"{path}, line {line}: an episode must start at or after 0 s and end after it starts.")
-        out.append((cue, s0, s1))
+        out.append(Label(cue, s0, s1, str(path)))
     if not out:
         raise InputError(f"{path} holds no cue labels.")
-    return sorted(out, key=lambda x: (x[1], x[0]))
+    return sorted(out, key=lambda x: (x.start_s, x.cue))

@@ -3,7 +3,7 @@
 Owns: ``LiveSession`` and ``LiveSnapshot``. The video worker thread calls ``process`` for each
 frame; the page calls the controls (``mark``, ``pause``, ``stop``, …) and reads ``snapshot()``.
 One lock guards the analysis; MediaPipe runs outside it, so the page never waits for a model.
-Imports: frames, landmarks, cues, coach, profiles, store, session. Never streamlit.
+Imports: frames, landmarks, cues, records, profiles, store, analysis. Never streamlit.
 """
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from cue_trainer.analysis import Analysis
 from cue_trainer.catalogue import BY_ID
-from cue_trainer.coach import Suggestion
 from cue_trainer.cues import CueState
 from cue_trainer.features import FEATURES
 from cue_trainer.frames import Frame
 from cue_trainer.landmarks import LandmarkDetector, Landmarks
 from cue_trainer.profiles import Profile
-from cue_trainer.session import Analysis
+from cue_trainer.records import Response, Suggestion
 from cue_trainer.store import SessionStore
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class LiveSnapshot:
         t: session time of the latest analysed frame (None before the first).
         phase: "waiting", "calibrating", "practising", "paused" or "ended".
         states: cue states of the latest frame (practising only).
-        suggestion: the newest suggestion not yet answered, with its store id.
+        suggestion: the newest suggestion not yet answered (its ``id`` is its store row).
         frames_received, frames_analysed: counts since the start (the difference was dropped
             because analysis was busy or the analysis rate is lower than the camera's).
         baseline: feature name -> baseline value, once calibrated.
@@ -48,7 +48,7 @@ class LiveSnapshot:
     phase: str
     calibration_left_s: float | None
     states: dict[str, CueState] = field(default_factory=dict)
-    suggestion: tuple[int, Suggestion] | None = None
+    suggestion: Suggestion | None = None
     frames_received: int = 0
     frames_analysed: int = 0
     baseline: dict[str, float] = field(default_factory=dict)
@@ -98,9 +98,9 @@ class LiveSession:
         )
         self._start = clock()
         self._lock = threading.Lock()
-        self._analysis = Analysis(profile, store=store, session_id=self.session_id, calibration_s=calibration_s)
+        self._analysis = Analysis(profile, recorder=store.recorder(self.session_id), calibration_s=calibration_s)
         self._states: dict[str, CueState] = {}
-        self._open: tuple[int, Suggestion] | None = None  # the suggestion on offer, with its row id
+        self._open: Suggestion | None = None  # the suggestion on offer
         self._received = 0
         self._analysed = 0
         self._next_t = 0.0
@@ -143,7 +143,7 @@ class LiveSession:
             self._calibration_left = result.calibration_left_s
             self._states = result.update.states if result.update is not None else {}
             if result.suggestions:  # only the newest one is offered
-                self._open = (result.suggestion_ids[-1], result.suggestions[-1])
+                self._open = result.suggestions[-1]
         self.last_landmarks = lm
         return lm
 
@@ -181,13 +181,13 @@ class LiveSession:
         self.store.add_mark(self.session_id, t, cue, note or None)
         return t
 
-    def respond(self, suggestion_id: int, response: str) -> None:
+    def respond(self, suggestion_id: int, response: Response) -> None:
         """The practitioner's answer to the offered suggestion: "asked" or "not_now"."""
         if response not in ("asked", "not_now"):
             raise ValueError(f"response must be 'asked' or 'not_now', but got {response!r}")
         self.store.set_response(suggestion_id, response)
         with self._lock:
-            if self._open is not None and self._open[0] == suggestion_id:
+            if self._open is not None and self._open.id == suggestion_id:
                 self._open = None
 
     def pause(self) -> None:

@@ -13,14 +13,14 @@ import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 import tomli_w
 
 from cue_trainer import InputError, read_user_text
-from cue_trainer.catalogue import BY_ID, COOLDOWN_RANGE_S, CUE_IDS, MIN_DURATION_RANGE_S
+from cue_trainer.catalogue import BY_ID, COOLDOWN_RANGE_S, CUE_IDS, MIN_DURATION_RANGE_S, CueSpec
 
 CALIBRATION_RANGE_S = (3.0, 600.0)
-GLOBAL_COOLDOWN_RANGE_S = (0.0, 7200.0)
 
 
 class ProfileError(InputError):
@@ -82,20 +82,78 @@ class Profile:
         return path
 
 
-def _number(where: str, key: str, value, low: float, high: float, unit: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ProfileError(f"In {where}, {key} = {value!r} is not a number; allowed {low:g} to {high:g}{unit}.")
-    if not (low <= value <= high) or math.isnan(value):
-        raise ProfileError(f"In {where}, {key} = {value!r} is out of range; allowed {low:g} to {high:g}{unit}.")
-    return float(value)
+@dataclass(frozen=True)
+class Interval:
+    """A number from ``low`` to ``high`` (inclusive), in ``unit``."""
+
+    low: float
+    high: float
+    unit: str = ""
+
+    def check(self, where: str, key: str, value) -> float:
+        unit = f" {self.unit}" if self.unit else ""
+        allowed = f"allowed {self.low:g} to {self.high:g}{unit}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ProfileError(f"In {where}, {key} = {value!r} is not a number; {allowed}.")
+        if math.isnan(value) or not self.low <= value <= self.high:
+            raise ProfileError(f"In {where}, {key} = {value!r} is out of range; {allowed}.")
+        return float(value)
 
 
-def _check_keys(where: str, prefix: str, table: dict, allowed: set[str]) -> None:
-    for key in table:
-        if key not in allowed:
+class Flag:
+    """true or false."""
+
+    @staticmethod
+    def check(where: str, key: str, value) -> bool:
+        if not isinstance(value, bool):
+            raise ProfileError(f"In {where}, {key} = {value!r} must be true or false.")
+        return value
+
+
+class Text:
+    """A string."""
+
+    @staticmethod
+    def check(where: str, key: str, value) -> str:
+        if not isinstance(value, str):
+            raise ProfileError(f"In {where}, {key} = {value!r} must be text.")
+        return value
+
+
+#: What each key of a profile file may hold, table by table (like scikit-learn's
+#: ``_parameter_constraints``). A cue's constraints depend on the cue (its unit and range).
+CONSTRAINTS: dict[str, dict] = {
+    "profile": {"name": Text, "description": Text},
+    "timing": {
+        "calibration_s": Interval(*CALIBRATION_RANGE_S, "s"),
+        "global_cooldown_s": Interval(*COOLDOWN_RANGE_S, "s"),
+    },
+}
+CUE_CONSTRAINTS: dict[str, Callable[[CueSpec], object]] = {
+    "threshold": lambda spec: Interval(*spec.threshold_range, spec.unit),
+    "hysteresis": lambda spec: Interval(0.0, spec.threshold_range[1] / 2, spec.unit),
+    "min_duration_s": lambda spec: Interval(*MIN_DURATION_RANGE_S, "s"),
+    "cooldown_s": lambda spec: Interval(*COOLDOWN_RANGE_S, "s"),
+    "enabled": lambda spec: Flag,
+}
+
+
+def _table(where: str, name: str, value) -> dict:
+    if not isinstance(value, dict):
+        raise ProfileError(f"In {where}, {name} must be a table, not {value!r}.")
+    return value
+
+
+def _checked(where: str, prefix: str, table: dict, constraints: dict) -> dict:
+    """The values of ``table``, each checked against its constraint; unknown keys are refused."""
+    out = {}
+    for key, value in table.items():
+        if key not in constraints:
             raise ProfileError(
-                f"In {where}, {prefix}{key} is not a known setting; known ones are {', '.join(sorted(allowed))}."
+                f"In {where}, {prefix}{key} is not a known setting; known ones are {', '.join(sorted(constraints))}."
             )
+        out[key] = constraints[key].check(where, f"{prefix}{key}", value)
+    return out
 
 
 def parse_profile(text: str, *, origin: str = "the profile", base: Profile | None = None) -> Profile:
@@ -108,59 +166,24 @@ def parse_profile(text: str, *, origin: str = "the profile", base: Profile | Non
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ProfileError(f"{origin} is not valid TOML ({e}).") from None
-    _check_keys(origin, "", data, {"profile", "timing", "cues"})
+    unknown = [k for k in data if k not in (*CONSTRAINTS, "cues")]
+    if unknown:
+        raise ProfileError(f"In {origin}, {unknown[0]} is not a known setting; known ones are cues, profile, timing.")
     base = base or default_profile()
-    meta = data.get("profile", {})
-    timing = data.get("timing", {})
-    cues = data.get("cues", {})
-    for name, table in (("profile", meta), ("timing", timing), ("cues", cues)):
-        if not isinstance(table, dict):
-            raise ProfileError(f"In {origin}, [{name}] must be a table, not {table!r}.")
-    _check_keys(origin, "profile.", meta, {"name", "description"})
-    _check_keys(origin, "timing.", timing, {"calibration_s", "global_cooldown_s"})
-    for key in ("name", "description"):
-        if key in meta and not isinstance(meta[key], str):
-            raise ProfileError(f"In {origin}, profile.{key} = {meta[key]!r} must be text.")
-
+    meta = _checked(origin, "profile.", _table(origin, "[profile]", data.get("profile", {})), CONSTRAINTS["profile"])
+    timing = _checked(origin, "timing.", _table(origin, "[timing]", data.get("timing", {})), CONSTRAINTS["timing"])
     settings = dict(base.cues)
-    for cue, table in cues.items():
+    for cue, table in _table(origin, "[cues]", data.get("cues", {})).items():
         if cue not in BY_ID:
             raise ProfileError(f"In {origin}, cues.{cue} is not a known cue; known cues are {', '.join(CUE_IDS)}.")
-        if not isinstance(table, dict):
-            raise ProfileError(f"In {origin}, cues.{cue} must be a table of settings, not {table!r}.")
-        spec = BY_ID[cue]
-        _check_keys(origin, f"cues.{cue}.", table, {"threshold", "hysteresis", "min_duration_s", "cooldown_s", "enabled"})
-        current = settings[cue]
-        unit = f" {spec.unit}" if spec.unit else ""
-        lo, hi = spec.threshold_range
-        values = {}
-        if "threshold" in table:
-            values["threshold"] = _number(origin, f"cues.{cue}.threshold", table["threshold"], lo, hi, unit)
-        if "hysteresis" in table:
-            values["hysteresis"] = _number(origin, f"cues.{cue}.hysteresis", table["hysteresis"], 0.0, hi / 2, unit)
-        if "min_duration_s" in table:
-            values["min_duration_s"] = _number(
-                origin, f"cues.{cue}.min_duration_s", table["min_duration_s"], *MIN_DURATION_RANGE_S, " s"
-            )
-        if "cooldown_s" in table:
-            values["cooldown_s"] = _number(origin, f"cues.{cue}.cooldown_s", table["cooldown_s"], *COOLDOWN_RANGE_S, " s")
-        if "enabled" in table:
-            if not isinstance(table["enabled"], bool):
-                raise ProfileError(f"In {origin}, cues.{cue}.enabled = {table['enabled']!r} must be true or false.")
-            values["enabled"] = table["enabled"]
-        settings[cue] = replace(current, **values)
-
+        constraints = {key: make(BY_ID[cue]) for key, make in CUE_CONSTRAINTS.items()}
+        values = _checked(origin, f"cues.{cue}.", _table(origin, f"cues.{cue}", table), constraints)
+        settings[cue] = replace(settings[cue], **values)
     return Profile(
         name=meta.get("name", base.name),
         description=meta.get("description", base.description),
-        calibration_s=_number(origin, "timing.calibration_s", timing["calibration_s"], *CALIBRATION_RANGE_S, " s")
-        if "calibration_s" in timing
-        else base.calibration_s,
-        global_cooldown_s=_number(
-            origin, "timing.global_cooldown_s", timing["global_cooldown_s"], *GLOBAL_COOLDOWN_RANGE_S, " s"
-        )
-        if "global_cooldown_s" in timing
-        else base.global_cooldown_s,
+        calibration_s=timing.get("calibration_s", base.calibration_s),
+        global_cooldown_s=timing.get("global_cooldown_s", base.global_cooldown_s),
         cues=settings,
         source=origin,
     )

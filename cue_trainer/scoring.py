@@ -1,45 +1,89 @@
-"""The noticing score: how the practitioner's marks line up with the detected cue episodes.
+"""The noticing score, and the one event matcher that scoring, tuning and evaluation share.
 
-Owns: ``Mark``, ``CueScore``, ``score`` and the rules text shown to people. Pure functions over
-events and marks; imports: catalogue, cues.
+Owns: ``match`` (pairs stretches of time within a tolerance), ``CueScore``, ``score`` and the rules
+text shown to people. Pure functions over records; imports: catalogue, records.
 
-Rules: a mark is a *hit* when it names the same cue as an episode and falls between
-``tolerance_s`` before the episode started and ``tolerance_s`` after it ended; each episode
-counts once (a second mark on it is neither a hit nor a false alarm). An episode without a hit
-is a *miss*; a mark that matches no episode is a *false alarm*. Marks made while the session was
-paused, notes without a cue, and states that are never suggested (out of view) are not scored.
-The *delay* is the time from an episode's start to its first matching mark (negative when the
-practitioner noticed before the app's threshold was crossed).
+Matching: an item (a mark, or a detected episode) and a target (an episode, or a true one) are
+*near* when they overlap once both are widened by ``tolerance_s`` on either side (a mark is a
+point, so it is near an episode when it falls between ``tolerance_s`` before its start and
+``tolerance_s`` after its end). Items are taken in time order; each takes the earliest near
+target not yet taken. Each target is taken at most once.
+
+Scoring rules: a mark is a *hit* when it is matched to an episode of the cue it names. An episode
+without a hit is a *miss*. A mark near no episode of its cue is a *false alarm* — unless the app
+could not see that cue at that moment (its landmarks were hidden): then it is *not scored*, since
+the practitioner may well have been right. A second mark near an episode already matched is
+neither a hit nor a false alarm. Marks made while the session was paused, notes without a cue, and
+states that are never suggested (out of view) are not scored. The *delay* is the time from an
+episode's start to its first matching mark (negative when the practitioner marked it before the
+app's signal crossed its threshold).
+
+Tolerances: the score uses ``SCORE_TOLERANCE_S`` (5 s), since a person watching reacts to a
+change with some delay and may mark its end; tuning and evaluation against hand labels use
+``LABEL_TOLERANCE_S`` (2 s), since labels are careful boundaries drawn frame by frame.
 """
 from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cue_trainer.catalogue import BY_ID, CUE_IDS
-from cue_trainer.cues import CueEvent
+from cue_trainer.records import CueEvent, Mark
 
-DEFAULT_TOLERANCE_S = 5.0
+SCORE_TOLERANCE_S = 5.0
+LABEL_TOLERANCE_S = 2.0
 
 RULES = (
     "A mark counts as a hit when it names the same cue as an episode and falls between {tol:g} s before "
     "the episode started and {tol:g} s after it ended; each episode counts once. Episodes without such a "
-    "mark are misses, marks that match no episode are false alarms, and marks made while paused are not scored."
+    "mark are misses, and marks that match no episode are false alarms — except when the app could not see "
+    "that cue at the time (those are not scored). Marks made while paused are not scored. The delay is the "
+    "time from the start of a change to your mark; it is negative when you marked it before the app's signal "
+    "crossed its threshold."
 )
+
+Span = tuple[float, float]
 
 
 @dataclass(frozen=True)
-class Mark:
-    """A practitioner's mark: the cue they noticed at session time ``t`` (seconds)."""
+class Matching:
+    """The result of ``match``.
 
-    t: float
-    cue: str | None
+    Attributes:
+        pairs: item index -> target index, for every matched item.
+        near: indices of the items that were near some target (matched or not).
+    """
+
+    pairs: dict[int, int]
+    near: frozenset[int]
+
+
+def match(items: Sequence[Span], targets: Sequence[Span], tolerance_s: float) -> Matching:
+    """Match items to targets (both (start_s, end_s); a point has start == end) by the rule in
+    the module docstring."""
+    order = sorted(range(len(targets)), key=lambda j: targets[j][0])
+    taken: set[int] = set()
+    pairs: dict[int, int] = {}
+    near: set[int] = set()
+    for i in sorted(range(len(items)), key=lambda i: items[i][0]):
+        s0, s1 = items[i]
+        close = [j for j in order if s0 - tolerance_s <= targets[j][1] and targets[j][0] <= s1 + tolerance_s]
+        if close:
+            near.add(i)
+        free = next((j for j in close if j not in taken), None)
+        if free is not None:
+            taken.add(free)
+            pairs[i] = free
+    return Matching(pairs, frozenset(near))
 
 
 @dataclass(frozen=True)
 class CueScore:
-    """Score of one cue (or of all cues, with ``cue="all"``)."""
+    """Score of one cue (or of all cues, with ``cue="all"``).
+
+    ``not_scored`` counts marks that matched nothing while the app could not see the cue."""
 
     cue: str
     episodes: int
@@ -47,29 +91,35 @@ class CueScore:
     misses: int
     false_alarms: int
     median_delay_s: float  # NaN without hits
+    not_scored: int = 0
 
     @property
     def label(self) -> str:
         return BY_ID[self.cue].label if self.cue in BY_ID else "All cues"
 
+    @property
+    def short(self) -> str:
+        return BY_ID[self.cue].short if self.cue in BY_ID else "All cues"
+
     def as_row(self) -> dict:
         return {
             "cue": self.label, "episodes": self.episodes, "hits": self.hits, "misses": self.misses,
-            "false alarms": self.false_alarms,
+            "false alarms": self.false_alarms, "not scored (couldn't see)": self.not_scored,
             "median delay (s)": None if math.isnan(self.median_delay_s) else round(self.median_delay_s, 1),
         }
 
 
-def _paused(t: float, pauses: list[tuple[float, float]]) -> bool:
-    return any(s0 <= t <= s1 for s0, s1 in pauses)
+def _inside(t: float, spans: Sequence[Span]) -> bool:
+    return any(s0 <= t <= s1 for s0, s1 in spans)
 
 
 def score(
-    events: list[CueEvent],
-    marks: list[Mark],
+    events: Sequence[CueEvent],
+    marks: Sequence[Mark],
     *,
-    pauses: list[tuple[float, float]] = (),
-    tolerance_s: float = DEFAULT_TOLERANCE_S,
+    pauses: Sequence[Span] = (),
+    unseen: Mapping[str, Sequence[Span]] | None = None,
+    tolerance_s: float = SCORE_TOLERANCE_S,
 ) -> list[CueScore]:
     """Per-cue scores (catalogue order; cues with neither episodes nor marks left out), then the
     overall line (``cue="all"``).
@@ -78,33 +128,47 @@ def score(
         events: detected cue episodes.
         marks: the practitioner's marks.
         pauses: (start_s, end_s) stretches when nothing was analysed.
+        unseen: per cue id, (start_s, end_s) stretches when the app could not see that cue.
         tolerance_s: how far before an episode's start or after its end a mark still counts.
     """
-    scored = [c for c in CUE_IDS if BY_ID[c].suggests]
+    unseen = unseen or {}
     rows, all_delays = [], []
-    totals = [0, 0, 0, 0]
-    for cue in scored:
-        episodes = sorted((e for e in events if e.cue == cue), key=lambda e: e.start_s)
-        cue_marks = sorted(m.t for m in marks if m.cue == cue and not _paused(m.t, pauses))
-        if not episodes and not cue_marks:
+    totals = [0, 0, 0, 0, 0]
+    for cue in (c for c in CUE_IDS if BY_ID[c].suggests):
+        episodes = [e for e in events if e.cue == cue]
+        times = sorted(m.t for m in marks if m.cue == cue and not _inside(m.t, pauses))
+        if not episodes and not times:
             continue
-        matched: dict[int, float] = {}  # episode index -> first matching mark time
-        false_alarms = 0
-        for t in cue_marks:
-            near = [i for i, e in enumerate(episodes) if e.start_s - tolerance_s <= t <= e.end_s + tolerance_s]
-            fresh = [i for i in near if i not in matched]
-            if fresh:
-                matched[fresh[0]] = t
-            elif not near:
-                false_alarms += 1
-            # else: another mark on an episode already matched, neither a hit nor a false alarm
-        delays = [matched[i] - episodes[i].start_s for i in sorted(matched)]
-        all_delays += delays
-        hits = len(matched)
-        row = CueScore(cue, len(episodes), hits, len(episodes) - hits, false_alarms,
-                       statistics.median(delays) if delays else math.nan)
+        m = match([(t, t) for t in times], [(e.start_s, e.end_s) for e in episodes], tolerance_s)
+        first_mark = {}
+        for i, j in sorted(m.pairs.items()):
+            first_mark.setdefault(j, times[i])
+        delays = [first_mark[j] - episodes[j].start_s for j in sorted(first_mark)]
+        lone = [times[i] for i in range(len(times)) if i not in m.near]
+        not_scored = sum(_inside(t, unseen.get(cue, ())) for t in lone)
+        row = CueScore(cue, len(episodes), len(m.pairs), len(episodes) - len(m.pairs), len(lone) - not_scored,
+                       statistics.median(delays) if delays else math.nan, not_scored)
         rows.append(row)
-        for k, v in enumerate((row.episodes, row.hits, row.misses, row.false_alarms)):
+        all_delays += delays
+        for k, v in enumerate((row.episodes, row.hits, row.misses, row.false_alarms, row.not_scored)):
             totals[k] += v
-    rows.append(CueScore("all", *totals, statistics.median(all_delays) if all_delays else math.nan))
+    rows.append(CueScore("all", *totals[:4], statistics.median(all_delays) if all_delays else math.nan, totals[4]))
     return rows
+
+
+def headline(total: CueScore) -> str:
+    """The score in one sentence, from the overall line of ``score``."""
+    if total.episodes == 0 and total.false_alarms == 0:
+        return "The app counted no changes in this session, and none of your marks was scored."
+    parts = [f"You noticed {total.hits} of {total.episodes} change{'s' if total.episodes != 1 else ''}"]
+    if total.hits and not math.isnan(total.median_delay_s):
+        d = total.median_delay_s
+        parts[0] += (f", typically {d:.1f} s after {'they' if total.hits > 1 else 'it'} began" if d >= 0
+                     else f", typically {-d:.1f} s before the app's signal crossed its threshold")
+    extra = []
+    if total.false_alarms:
+        extra.append(f"{total.false_alarms} mark{'s' if total.false_alarms != 1 else ''} matched nothing")
+    if total.not_scored:
+        extra.append(f"{total.not_scored} {'was' if total.not_scored == 1 else 'were'} not scored because the "
+                     "app couldn't see that cue")
+    return "; ".join(parts + extra) + "."

@@ -1,8 +1,9 @@
 """The session store: one SQLite file (WAL) holding sessions, per-frame features, cue events,
 practitioner marks, suggestions and segments (calibration, pauses).
 
-Owns: the schema and its migrations, ``SessionStore``, ``SessionInfo``, export. Imports: features,
-cues, coach (the value types it stores).
+Owns: the schema and its migrations, ``SessionStore`` (the only module that runs SQL: rows are
+decoded by column name into typed records at this edge), ``SessionInfo``, ``SessionRecorder`` (what
+an analysis writes to) and export. Imports: features (the column names), records (value types).
 
 Privacy: the store holds derived features and events only; no video frames, no raw landmarks.
 Durability: frame rows are committed at least every ``commit_interval_s`` (0.5 s by default),
@@ -17,15 +18,18 @@ import socket
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from cue_trainer import InputError
-from cue_trainer.coach import Suggestion
-from cue_trainer.cues import CueEvent
 from cue_trainer.features import FEATURES, FeatureFrame
+from cue_trainer.records import CueEvent, Label, Mark, Response, Segment, Suggestion
+
+Status = Literal["recording", "complete", "incomplete"]
+Source = Literal["live", "video"]
 
 logger = logging.getLogger(__name__)
 
@@ -156,19 +160,45 @@ class SessionInfo:
     session whose process ended without closing it, or whose input broke off)."""
 
     id: int
-    started_at: str
+    started_at: str  # ISO 8601, UTC
     ended_at: str | None
-    status: str
-    source: str
+    status: Status
+    source: Source
     source_path: str | None
     partner: str | None
     practitioner: str | None
+    mode: str | None  # "coach" or "quiz" (live sessions)
     duration_s: float | None
     frames: int
     events: int
+    note: str | None
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return asdict(self)
+
+
+class SessionRecorder:
+    """What an ``Analysis`` records one session into: the store's write methods bound to a
+    session id (its in-memory twin is ``analysis.MemoryRecorder``)."""
+
+    def __init__(self, store: SessionStore, session_id: int) -> None:
+        self.store = store
+        self.session_id = session_id
+
+    def add_frame(self, ff: FeatureFrame) -> None:
+        self.store.add_frame(self.session_id, ff)
+
+    def add_events(self, events: list[CueEvent]) -> None:
+        self.store.add_events(self.session_id, events)
+
+    def add_suggestion(self, s: Suggestion) -> Suggestion:
+        return self.store.add_suggestion(self.session_id, s)
+
+    def add_segment(self, segment: Segment) -> None:
+        self.store.add_segment(self.session_id, segment)
+
+    def flush(self) -> None:
+        self.store.flush()
 
 
 class SessionStore:
@@ -190,6 +220,7 @@ class SessionStore:
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
+            self._db.row_factory = sqlite3.Row  # rows are read by column name, never by position
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
@@ -270,14 +301,15 @@ class SessionStore:
                 [(session_id, e.cue, e.start_s, e.end_s, e.confirmed_s, e.peak) for e in events],
             )
 
-    def add_suggestion(self, session_id: int, s: Suggestion) -> int:
+    def add_suggestion(self, session_id: int, s: Suggestion) -> Suggestion:
+        """Record a suggestion offered; returns it with its ``id``."""
         with self._lock, self._db:
             cur = self._db.execute(
                 "INSERT INTO suggestions (session_id, t, cue, text) VALUES (?, ?, ?, ?)", (session_id, s.t, s.cue, s.text)
             )
-            return int(cur.lastrowid)
+            return replace(s, id=int(cur.lastrowid))
 
-    def set_response(self, suggestion_id: int, response: str) -> None:
+    def set_response(self, suggestion_id: int, response: Response) -> None:
         """Record what the practitioner did with a suggestion: "asked" or "not_now"."""
         with self._lock, self._db:
             self._db.execute("UPDATE suggestions SET response = ? WHERE id = ?", (response, suggestion_id))
@@ -290,47 +322,34 @@ class SessionStore:
             )
             return int(cur.lastrowid)
 
-    def set_labels(self, session_id: int, labels: list[tuple[str, float, float]], source: str | None = None) -> int:
-        """Replace the session's hand labels with ``labels`` ((cue, start_s, end_s) each); returns how many."""
+    def set_labels(self, session_id: int, labels: list[Label], source: str | None = None) -> int:
+        """Replace the session's hand labels; returns how many. ``source`` (e.g. the file they
+        came from) is kept with each label that names none."""
         self.session(session_id)
         with self._lock, self._db:
             self._db.execute("DELETE FROM labels WHERE session_id = ?", (session_id,))
             self._db.executemany(
                 "INSERT INTO labels (session_id, cue, start_s, end_s, source) VALUES (?, ?, ?, ?, ?)",
-                [(session_id, c, s0, s1, source) for c, s0, s1 in labels],
+                [(session_id, x.cue, x.start_s, x.end_s, x.source or source) for x in labels],
             )
         return len(labels)
 
-    def labels(self, session_id: int) -> list[tuple[str, float, float]]:
-        """The session's hand labels as (cue, start_s, end_s), in time order."""
-        with self._lock:
-            return self._db.execute(
-                "SELECT cue, start_s, end_s FROM labels WHERE session_id = ? ORDER BY start_s, id", (session_id,)
-            ).fetchall()
-
-    def add_segment(
-        self, session_id: int, kind: str, start_s: float, end_s: float | None, baseline_json: str | None = None
-    ) -> int:
+    def add_segment(self, session_id: int, segment: Segment) -> None:
         """A calibration (with the baseline it produced) or a pause, on the session clock.
 
         The newest calibration's baseline is also kept on the session row.
         """
         with self._lock, self._db:
-            cur = self._db.execute(
+            self._db.execute(
                 "INSERT INTO segments (session_id, kind, start_s, end_s, baseline_json) VALUES (?, ?, ?, ?, ?)",
-                (session_id, kind, start_s, end_s, baseline_json),
+                (session_id, segment.kind, segment.start_s, segment.end_s, segment.baseline_json),
             )
-            if baseline_json is not None:
-                self._db.execute("UPDATE sessions SET baseline_json = ? WHERE id = ?", (baseline_json, session_id))
-            return int(cur.lastrowid)
+            if segment.baseline_json is not None:
+                self._db.execute("UPDATE sessions SET baseline_json = ? WHERE id = ?", (segment.baseline_json, session_id))
 
-    def segments(self, session_id: int) -> list[tuple[str, float, float | None, str | None]]:
-        """(kind, start_s, end_s, baseline_json) of every segment, in time order."""
-        with self._lock:
-            return self._db.execute(
-                "SELECT kind, start_s, end_s, baseline_json FROM segments WHERE session_id = ? ORDER BY start_s, id",
-                (session_id,),
-            ).fetchall()
+    def recorder(self, session_id: int) -> SessionRecorder:
+        """Where an analysis records ``session_id``."""
+        return SessionRecorder(self, session_id)
 
     def end_session(self, session_id: int, *, duration_s: float, status: str = "complete", note: str | None = None) -> None:
         """Close a session: "complete", or "incomplete" when its input broke off."""
@@ -359,18 +378,24 @@ class SessionStore:
     # -- reading ----------------------------------------------------------------------------
     _INFO_SQL = """
         SELECT s.id, s.started_at, s.ended_at, s.status, s.source, s.source_path, s.partner, s.practitioner,
-               COALESCE(s.duration_s, (SELECT MAX(t) FROM features f WHERE f.session_id = s.id)),
-               (SELECT COUNT(*) FROM features f WHERE f.session_id = s.id),
-               (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id),
-               s.owner_pid, s.owner_host
+               s.mode, s.note, s.owner_pid, s.owner_host,
+               COALESCE(s.duration_s, (SELECT MAX(t) FROM features f WHERE f.session_id = s.id)) AS duration_s,
+               (SELECT COUNT(*) FROM features f WHERE f.session_id = s.id) AS frames,
+               (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id) AS events
         FROM sessions s
     """
 
-    def _info(self, row) -> SessionInfo:
-        status = row[3]
-        if status == "recording" and not _pid_alive(row[11], row[12]):
+    @staticmethod
+    def _info(row: sqlite3.Row) -> SessionInfo:
+        status = row["status"]
+        if status == "recording" and not _pid_alive(row["owner_pid"], row["owner_host"]):
             status = "incomplete"  # its process is gone without closing it
-        return SessionInfo(*row[:3], status, *row[4:11])
+        return SessionInfo(
+            id=row["id"], started_at=row["started_at"], ended_at=row["ended_at"], status=status,
+            source=row["source"], source_path=row["source_path"], partner=row["partner"],
+            practitioner=row["practitioner"], mode=row["mode"], duration_s=row["duration_s"],
+            frames=row["frames"], events=row["events"], note=row["note"],
+        )
 
     def sessions(self) -> list[SessionInfo]:
         """Every session, newest first."""
@@ -405,19 +430,46 @@ class SessionStore:
         with self._lock:
             self.flush()
             cols = ", ".join(f'"{n}"' for n in FEATURES)
-            rows = self._db.execute(
-                f"SELECT t, {cols} FROM features WHERE session_id = ? ORDER BY t", (session_id,)
-            ).fetchall()
+            cur = self._db.cursor()
+            cur.row_factory = None  # plain tuples, straight into numpy
+            rows = cur.execute(f"SELECT t, {cols} FROM features WHERE session_id = ? ORDER BY t", (session_id,)).fetchall()
         data = np.array(rows, dtype=np.float64).reshape(-1, len(FEATURES) + 1)  # None -> nan
         return data[:, 0], data[:, 1:]
 
-    def events(self, session_id: int) -> list[CueEvent]:
+    def _rows(self, sql: str, session_id: int) -> list[sqlite3.Row]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT cue, start_s, end_s, confirmed_s, peak FROM events WHERE session_id = ? ORDER BY id",
-                (session_id,),
-            ).fetchall()
-        return [CueEvent(*r) for r in rows]
+            return self._db.execute(sql, (session_id,)).fetchall()
+
+    def events(self, session_id: int) -> list[CueEvent]:
+        """The detected episodes, in the order they were recorded."""
+        rows = self._rows("SELECT cue, start_s, end_s, confirmed_s, peak FROM events WHERE session_id = ? ORDER BY id",
+                          session_id)
+        return [CueEvent(cue=r["cue"], start_s=r["start_s"], end_s=r["end_s"], confirmed_s=r["confirmed_s"],
+                         peak=r["peak"]) for r in rows]
+
+    def marks(self, session_id: int) -> list[Mark]:
+        """The practitioner's marks and notes, in time order."""
+        rows = self._rows("SELECT id, t, cue, note FROM marks WHERE session_id = ? ORDER BY t, id", session_id)
+        return [Mark(t=r["t"], cue=r["cue"], note=r["note"], id=r["id"]) for r in rows]
+
+    def suggestions(self, session_id: int) -> list[Suggestion]:
+        """The suggestions offered, with their ids and responses, in time order."""
+        rows = self._rows("SELECT id, t, cue, text, response FROM suggestions WHERE session_id = ? ORDER BY t, id",
+                          session_id)
+        return [Suggestion(t=r["t"], cue=r["cue"], text=r["text"], id=r["id"], response=r["response"]) for r in rows]
+
+    def segments(self, session_id: int) -> list[Segment]:
+        """Calibrations and pauses, in time order."""
+        rows = self._rows("SELECT kind, start_s, end_s, baseline_json FROM segments WHERE session_id = ?"
+                          " ORDER BY start_s, id", session_id)
+        return [Segment(kind=r["kind"], start_s=r["start_s"], end_s=r["end_s"], baseline_json=r["baseline_json"])
+                for r in rows]
+
+    def labels(self, session_id: int) -> list[Label]:
+        """The session's hand labels, in time order."""
+        rows = self._rows("SELECT cue, start_s, end_s, source FROM labels WHERE session_id = ? ORDER BY start_s, id",
+                          session_id)
+        return [Label(cue=r["cue"], start_s=r["start_s"], end_s=r["end_s"], source=r["source"]) for r in rows]
 
     def table(self, session_id: int, name: str):
         """One table's rows of a session as a pandas DataFrame (``name`` in ``TABLES``)."""

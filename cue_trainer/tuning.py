@@ -1,86 +1,59 @@
 """Threshold tuning: replay recorded features under other thresholds and score the episodes
 against the truth (hand labels, or the practitioner's marks).
 
-Owns: ``Recording`` (a session's signals, computed once), ``match``, ``sweep``, ``choose`` and
-``frame_scores``. Imports: catalogue, cues, profiles, review, store, session. scikit-learn does the
-metrics and curves.
+Owns: ``truth_of``, ``counts``, ``sweep``, ``choose``, ``frame_scores``, ``pr_curve`` and
+``tuned_profile``. Imports: catalogue, cues, profiles, records, recording, scoring. scikit-learn
+does the metrics and curves; ``scoring.match`` pairs episodes (the same matcher as the score).
 
-Event-level matching: a detected episode and a true one match when they overlap, allowing
-``tolerance_s`` on either side (a true *mark* is a point: it matches an episode whose stretch,
-widened by the tolerance, contains it). Each true episode and each detection match at most once.
-Unmatched detections are false positives, unmatched true episodes false negatives.
+Truth and tolerance: with hand labels, each detected episode is matched to a labelled one
+(``LABEL_TOLERANCE_S``, 2 s); unmatched detections are false positives and unmatched labels false
+negatives. With the practitioner's marks as the truth, the marks are matched to the episodes
+exactly as the noticing score does (``SCORE_TOLERANCE_S``, 5 s): a true positive is a hit, a false
+positive an episode nobody marked (a miss), a false negative a mark that matched nothing (a false
+alarm). So ``tune.py --truth marks`` and the Review's score count the same marks the same way.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve, precision_recall_fscore_support
 
 from cue_trainer.catalogue import BY_ID
-from cue_trainer.cues import CUE_INDEX, SIGN, CueEvent, cue_signals, detect_from_signals
+from cue_trainer.cues import CUE_INDEX, SIGN
 from cue_trainer.profiles import Profile
-from cue_trainer.review import marks_of
-from cue_trainer.session import practice_stretches
-from cue_trainer.store import SessionStore
+from cue_trainer.records import CueEvent
+from cue_trainer.recording import Recording
+from cue_trainer.scoring import LABEL_TOLERANCE_S, SCORE_TOLERANCE_S, match
 
-DEFAULT_TOLERANCE_S = 2.0
-
-
-@dataclass(frozen=True)
-class Recording:
-    """One session's practice stretches with every cue's signal computed once.
-
-    Attributes:
-        session_id: the stored session.
-        stretches: (t (n,), signals (n, n_cues)) per practice stretch, catalogue order and units.
-        truth: (cue, start_s, end_s) true episodes (labels, or marks as zero-length episodes).
-        truth_kind: "labels" or "marks".
-    """
-
-    session_id: int
-    stretches: list[tuple[np.ndarray, np.ndarray]]
-    truth: list[tuple[str, float, float]]
-    truth_kind: str
-
-    @classmethod
-    def load(cls, store: SessionStore, session_id: int, truth: str = "auto") -> Recording:
-        """Load a session; ``truth`` is "labels", "marks" or "auto" (labels if it has any)."""
-        t, X = store.features(session_id)
-        stretches = []
-        for s0, s1, baseline in practice_stretches(store, session_id):
-            keep = (t >= s0) & (t < s1)
-            if keep.any():
-                stretches.append((t[keep], cue_signals(X[keep], baseline.center_)))
-        labels = store.labels(session_id)
-        if truth == "labels" or (truth == "auto" and labels):
-            return cls(session_id, stretches, [tuple(x) for x in labels], "labels")
-        points = [(m.cue, m.t, m.t) for m in marks_of(store, session_id) if m.cue is not None]
-        return cls(session_id, stretches, points, "marks")
-
-    def events(self, cue: str, threshold: float, hysteresis: float, min_duration_s: float) -> list[CueEvent]:
-        """Episodes of ``cue`` under these settings (the batch engine on the stored signals)."""
-        sign = SIGN[CUE_INDEX[cue]]
-        on = np.array([threshold * sign])
-        out: list[CueEvent] = []
-        for t, S in self.stretches:
-            out += detect_from_signals(t, S[:, [CUE_INDEX[cue]]] * sign, on, on - hysteresis,
-                                       np.array([min_duration_s]), [cue], np.array([sign]))
-        return out
+Truth = Literal["labels", "marks"]
 
 
-def match(detected: list[CueEvent], truth: list[tuple[float, float]], tolerance_s: float) -> tuple[int, int, int]:
-    """(true positives, false positives, false negatives) of detections against true (start, end)."""
-    used: set[int] = set()
-    tp = 0
-    for e in sorted(detected, key=lambda e: e.start_s):
-        hit = next((i for i, (s0, s1) in enumerate(truth)
-                    if i not in used and e.start_s - tolerance_s <= s1 and s0 <= e.end_s + tolerance_s), None)
-        if hit is not None:
-            used.add(hit)
-            tp += 1
-    return tp, len(detected) - tp, len(truth) - tp
+def truth_of(rec: Recording, kind: Literal["auto", "labels", "marks"] = "auto") -> tuple[Truth, list[tuple[str, float, float]]]:
+    """The true episodes of a recording as (cue, start_s, end_s): its labels (``"auto"``: when it
+    has any), else its marks as points. Returns which kind was used, and them."""
+    if kind == "labels" or (kind == "auto" and rec.labels):
+        return "labels", [(x.cue, x.start_s, x.end_s) for x in rec.labels]
+    return "marks", [(m.cue, m.t, m.t) for m in rec.marks if m.cue is not None and
+                     not any(s0 <= m.t <= s1 for s0, s1 in rec.pauses)]
+
+
+def default_tolerance_s(truth: Truth) -> float:
+    return LABEL_TOLERANCE_S if truth == "labels" else SCORE_TOLERANCE_S
+
+
+def counts(detected: list[CueEvent], truth: list[tuple[float, float]], truth_kind: Truth,
+           tolerance_s: float) -> tuple[int, int, int]:
+    """(true positives, false positives, false negatives) of detections against the truth."""
+    spans = [(e.start_s, e.end_s) for e in detected]
+    if truth_kind == "labels":
+        tp = len(match(spans, truth, tolerance_s).pairs)
+        return tp, len(detected) - tp, len(truth) - tp
+    m = match(truth, spans, tolerance_s)  # marks onto episodes, as the score does
+    tp = len(m.pairs)
+    return tp, len(detected) - tp, len(truth) - len(m.near)
 
 
 def _metrics(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -100,27 +73,38 @@ def sweep(
     min_durations_s=(None,),
     *,
     profile: Profile,
-    tolerance_s: float = DEFAULT_TOLERANCE_S,
+    truth: Literal["auto", "labels", "marks"] = "auto",
+    tolerance_s: float | None = None,
 ) -> pd.DataFrame:
     """Score every (threshold, min_duration_s) setting of one cue over the recordings.
 
     ``None`` in ``min_durations_s`` means the profile's value; hysteresis stays the profile's.
+    ``tolerance_s`` None: the tolerance that suits each recording's truth (see the module docstring).
     Returns one row per setting: threshold, min_duration_s, tp, fp, fn, precision, recall, f1.
+
+    Raises:
+        ValueError: a threshold outside the cue's allowed range.
     """
     lo, hi = BY_ID[cue].threshold_range
+    bad = [float(x) for x in thresholds if not lo <= float(x) <= hi]
+    if bad:
+        raise ValueError(f"thresholds of {cue} must lie in {lo:g}..{hi:g}, but got {bad[0]:g}")
     settings = profile.cues[cue]
-    truths = [[(s0, s1) for c, s0, s1 in r.truth if c == cue] for r in recordings]
+    truths = []
+    for rec in recordings:
+        kind, true = truth_of(rec, truth)
+        truths.append((kind, [(s0, s1) for c, s0, s1 in true if c == cue],
+                       default_tolerance_s(kind) if tolerance_s is None else tolerance_s))
     rows = []
     for min_d in min_durations_s:
         min_d = settings.min_duration_s if min_d is None else float(min_d)
-        for thr in thresholds:
-            thr = float(np.clip(thr, lo, hi))
-            counts = np.zeros(3, int)
-            for rec, truth in zip(recordings, truths):
-                counts += match(rec.events(cue, thr, settings.hysteresis, min_d), truth, tolerance_s)
-            p, r, f = _metrics(*counts)
-            rows.append({"threshold": thr, "min_duration_s": min_d, "tp": counts[0], "fp": counts[1],
-                         "fn": counts[2], "precision": p, "recall": r, "f1": f})
+        for thr in map(float, thresholds):
+            total = np.zeros(3, int)
+            for rec, (kind, true, tol) in zip(recordings, truths):
+                total += counts(rec.detect(cue, thr, settings.hysteresis, min_d), true, kind, tol)
+            p, r, f = _metrics(*total)
+            rows.append({"threshold": thr, "min_duration_s": min_d, "tp": total[0], "fp": total[1],
+                         "fn": total[2], "precision": p, "recall": r, "f1": f})
     return pd.DataFrame(rows)
 
 
@@ -144,17 +128,18 @@ def choose(results: pd.DataFrame, rule: str = "best_f1") -> pd.Series:
     raise ValueError(f"rule must be 'best_f1' or 'recall>=X', but got {rule!r}")
 
 
-def frame_scores(recordings: list[Recording], cue: str) -> tuple[np.ndarray, np.ndarray]:
+def frame_scores(recordings: list[Recording], cue: str, truth: Literal["auto", "labels", "marks"] = "auto"
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Per analysed frame: (inside a true episode 0/1, the cue's signal oriented so that higher
     means more cue), over every recording; frames where the signal is unknown are left out."""
     sign = SIGN[CUE_INDEX[cue]]
     ys, ss = [], []
     for rec in recordings:
-        truth = [(s0, s1) for c, s0, s1 in rec.truth if c == cue]
-        for t, S in rec.stretches:
+        true = [(s0, s1) for c, s0, s1 in truth_of(rec, truth)[1] if c == cue]
+        for t, S in rec.signals():
             s = S[:, CUE_INDEX[cue]] * sign
             y = np.zeros(t.shape, bool)
-            for s0, s1 in truth:
+            for s0, s1 in true:
                 y |= (t >= s0) & (t <= s1)
             known = np.isfinite(s)
             ys.append(y[known])

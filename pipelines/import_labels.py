@@ -15,7 +15,7 @@ def run(args) -> int:
     store = SessionStore(args.home)
     store.session(args.session)
     labels = read_labels(args.file)
-    n = store.set_labels(args.session, labels, source=str(args.file))
+    n = store.set_labels(args.session, labels)
     print(f"Session {args.session}: {n} labelled episodes from {args.file}.")
     return 0
 

@@ -19,19 +19,32 @@ from cue_trainer import InputError
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.cli import guarded
 from cue_trainer.profiles import load_profile
+from cue_trainer.recording import Recording
+from cue_trainer.scoring import LABEL_TOLERANCE_S, SCORE_TOLERANCE_S
 from cue_trainer.store import SessionStore
-from cue_trainer.tuning import DEFAULT_TOLERANCE_S, Recording, choose, sweep, tuned_profile
+from cue_trainer.tuning import choose, sweep, truth_of, tuned_profile
 
 
 def thresholds_arg(text: str) -> list[float]:
-    """'a:b:n' (n evenly spaced values) or 'x,y,z'."""
+    """'a:b:n' (n evenly spaced values) or 'x,y,z'; never empty."""
     try:
         if ":" in text:
             a, b, n = text.split(":")
-            return list(np.linspace(float(a), float(b), int(n)))
-        return [float(x) for x in text.split(",")]
+            values = list(np.linspace(float(a), float(b), int(n)))
+        else:
+            values = [float(x) for x in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is neither start:stop:count nor a comma-separated list") from None
+    if not values or not all(np.isfinite(values)):
+        raise argparse.ArgumentTypeError(f"{text!r} gives no usable thresholds")
+    return values
+
+
+def name_arg(text: str) -> str:
+    """A plain profile name: it becomes a file name under <home>/profiles/."""
+    if not text or text != Path(text).name or text.startswith(".") or "/" in text or "\\" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a plain name (letters, digits, - or _), not a path")
+    return text
 
 
 def run(args) -> int:
@@ -42,27 +55,36 @@ def run(args) -> int:
     if unknown:
         raise InputError(f"{unknown[0]} is not a cue; known cues are {', '.join(BY_ID)}.")
     profile = load_profile(args.profile)
-    recordings = [Recording.load(store, sid, truth=args.truth) for sid in args.sessions]
+    recordings = [Recording.load(store, sid) for sid in args.sessions]
+    truths = [truth_of(r, args.truth) for r in recordings]
     lines = []
     for cue in args.cues:
+        if not any(c == cue for _, true in truths for c, _, _ in true):
+            raise InputError(f"The sessions hold no {args.truth if args.truth != 'auto' else 'labels or marks'} "
+                             f"of {cue}, so there is nothing to tune it against; no profile was written.")
         lo, hi = BY_ID[cue].threshold_range
         grid = args.thresholds or list(np.linspace(lo, hi, 100))
-        results = sweep(recordings, cue, grid, args.min_durations or [None], profile=profile,
-                        tolerance_s=args.tolerance_s)
         try:
+            results = sweep(recordings, cue, grid, args.min_durations or [None], profile=profile, truth=args.truth,
+                            tolerance_s=args.tolerance_s)
             point = choose(results, args.rule)
         except ValueError as e:
-            raise InputError(f"For {cue}, {e}.") from None
+            raise InputError(f"For {cue}, {e}; no profile was written.") from None
+        if point.f1 == 0:
+            raise InputError(f"For {cue}, no setting detects any true episode (F1 is 0 everywhere); "
+                             "no profile was written.")
         profile = tuned_profile(profile, cue, point, name=args.name)
         lines.append(f"{cue}: threshold {point.threshold:.4g}, min_duration_s {point.min_duration_s:g} "
                      f"(precision {point.precision:.2f}, recall {point.recall:.2f}, F1 {point.f1:.2f}; "
                      f"{int(point.tp)} hits, {int(point.fp)} false alarms, {int(point.fn)} missed)")
         print(f"== {cue} ({len(results)} settings)")
         print(results.sort_values("f1", ascending=False).head(args.show).to_string(index=False))
-    truth = sorted({r.truth_kind for r in recordings})
+    kinds = sorted({kind for kind, _ in truths})
+    tolerance = (f"{args.tolerance_s:g} s" if args.tolerance_s is not None else
+                 f"{LABEL_TOLERANCE_S:g} s for labels, {SCORE_TOLERANCE_S:g} s for marks")
     header = "\n".join([
         f"Tuned by pipelines/tune.py on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"sessions: {', '.join(map(str, args.sessions))} (truth: {', '.join(truth)}; tolerance {args.tolerance_s:g} s)",
+        f"sessions: {', '.join(map(str, args.sessions))} (truth: {', '.join(kinds)}; tolerance {tolerance})",
         f"rule: {args.rule}",
         *lines,
     ])
@@ -87,9 +109,11 @@ def main(argv=None) -> int:
     p.add_argument("--min-durations", type=float, nargs="+", default=None, help="seconds (default: the profile's)")
     p.add_argument("--truth", choices=("auto", "labels", "marks"), default="auto")
     p.add_argument("--rule", default="best_f1", help="best_f1, or recall>=X for the most precise with that recall")
-    p.add_argument("--tolerance-s", type=float, default=DEFAULT_TOLERANCE_S)
+    p.add_argument("--tolerance-s", type=float, default=None,
+                   help=f"match window, seconds (default: {LABEL_TOLERANCE_S:g} against labels, "
+                        f"{SCORE_TOLERANCE_S:g} against marks, as the Review's score)")
     p.add_argument("--profile", default=None, help="profile to start from (default: the shipped one)")
-    p.add_argument("--name", default="tuned", help="profile name (and file name under <home>/profiles/)")
+    p.add_argument("--name", type=name_arg, default="tuned", help="profile name (and file name under <home>/profiles/)")
     p.add_argument("--out", default=None, help="where to write the profile")
     p.add_argument("--show", type=int, default=5, help="rows of each cue's table to print")
     p.add_argument("--home", default=None, help="data directory (default: $CUE_TRAINER_HOME or the user's)")

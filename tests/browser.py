@@ -16,6 +16,8 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[1]
+#: Screenshots the browser tests save, to be looked at by a person.
+ARTIFACTS = REPO / "test-artifacts"
 
 
 def free_port() -> int:
@@ -87,3 +89,10 @@ def external_requests(page) -> list[str]:
 
     page.on("request", check)
     return seen
+
+
+def wait_until_idle(page, timeout_s: float = 20.0) -> None:
+    """Wait until Streamlit has finished rerunning the script (its status widget is gone)."""
+    page.wait_for_timeout(500)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=timeout_s * 1000)
+    page.wait_for_timeout(300)

@@ -14,6 +14,16 @@ from skimage import data
 
 WIDTH, HEIGHT = 640, 480
 
+#: The synthetic clips used across tests: a steady stretch, then a change at CHANGE_S.
+CHANGE_S = 8.0
+CLIPS: dict[str, list[tuple[float, dict]]] = {
+    "steady": [(16.0, {})],
+    "moves_down": [(CHANGE_S, {}), (8.0, {"dy": 0.2})],
+    "leans_back": [(CHANGE_S, {}), (8.0, {"scale": 0.7})],
+    "lies_down": [(CHANGE_S, {}), (8.0, {"angle": 35.0})],
+    "goes_dark": [(CHANGE_S, {}), (6.0, {"dark": True})],
+}
+
 
 def astronaut_canvas() -> np.ndarray:
     """The astronaut photo (RGB) centred on a 640×480 canvas, head and shoulders in view."""

@@ -2,7 +2,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO
+from tests.processes import REPO
 from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore
 

@@ -11,8 +11,10 @@ import time
 import pandas as pd
 import pytest
 
-from clips import write_mp4
-from conftest import REPO, run_cli
+from cue_trainer.recording import Recording
+from cue_trainer.store import SessionStore
+from tests.clips import write_mp4
+from tests.processes import REPO, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -52,8 +54,16 @@ def test_sessions_show(processed_home):
     home, _ = processed_home
     out = run_cli("sessions", "show", "1", home=home)
     assert out.returncode == 0
-    assert "Baseline" in out.stdout and "nose_y" in out.stdout
-    assert "Sitting lower / slumping compared with earlier" in out.stdout
+    baseline = Recording.load(SessionStore(home), 1).stretches[-1].baseline
+    shown = {m[1]: float(m[2]) for m in re.finditer(r"^  (\w+)\s+(-?\d+\.\d{3})   ", out.stdout, re.M)}
+    # every measured feature but the per-frame ones, each with the stored baseline value
+    assert set(shown) == {"body_scale", "nose_y", "shoulder_y", "shoulder_tilt_deg", "ear_shoulder", "head_yaw_deg",
+                          "head_pitch_deg", "eye_openness", "motion", "eye_openness_avg"}
+    for name, value in shown.items():
+        assert value == pytest.approx(baseline[name], abs=5e-4), name
+    per_cue = out.stdout.split("Per cue\n", 1)[1].splitlines()
+    assert per_cue[0].split() == ["cue", "episodes", "total", "(s)", "longest", "(s)"]
+    assert per_cue[1].startswith("Sitting lower / slumping compared with earlier") and per_cue[1].split()[-3] == "1"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from cue_trainer.features import FEATURES, INDEX, FeatureExtractor, frame_features
 from cue_trainer.frames import Frame
-from builders import SIZE, UPRIGHT, pose_from
+from tests.builders import SIZE, UPRIGHT, pose_from
 from cue_trainer.landmarks import FACE_POINTS, POSE_POINTS, LandmarkDetector, Landmarks
 
 ASPECT = SIZE[0] / SIZE[1]

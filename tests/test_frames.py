@@ -3,8 +3,7 @@ import cv2
 import numpy as np
 import pytest
 
-from clips import write_mp4
-from conftest import bgr
+from tests.clips import write_mp4
 from cue_trainer import InputError
 from cue_trainer.frames import Frame, ImageSource, VideoFileSource
 
@@ -43,7 +42,7 @@ def test_bad_video_files_raise_one_clear_sentence(tmp_path, make, message):
 
 def test_image_source_repeats_a_photo(tmp_path, astronaut):
     path = tmp_path / "a.png"
-    cv2.imwrite(str(path), bgr(astronaut))
+    cv2.imwrite(str(path), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
     frames = list(ImageSource(path, repeat=3, fps=10))
     assert [f.t for f in frames] == [0.0, 0.1, 0.2]
     np.testing.assert_array_equal(frames[0].rgb, astronaut)

@@ -1,10 +1,9 @@
 """LiveSession: the shared state of a live practice, with a real detector, store and photo frames,
 and a stepped clock instead of waiting in real time."""
 import numpy as np
-import pandas as pd
 import pytest
 
-from clips import astronaut_canvas, place
+from tests.clips import astronaut_canvas, place
 from cue_trainer.landmarks import LandmarkDetector
 from cue_trainer.live import LiveSession
 from cue_trainer.profiles import default_profile
@@ -63,11 +62,11 @@ def test_phases_cues_and_a_suggestion(home, detector, photos):
     feed(live, clock, photos["down"], 4.0, 15)
     snap = live.snapshot()
     assert snap.states["slumped_posture"].status == "active"
-    sid, suggestion = snap.suggestion
-    assert suggestion.cue == "slumped_posture"
-    live.respond(sid, "asked")
+    suggestion = snap.suggestion
+    assert suggestion.cue == "slumped_posture" and suggestion.id is not None
+    live.respond(suggestion.id, "asked")
     assert live.snapshot().suggestion is None
-    assert live.store.table(live.session_id, "suggestions").response.tolist() == ["asked"]
+    assert [s.response for s in live.store.suggestions(live.session_id)] == ["asked"]
     feed(live, clock, np.zeros_like(photos["steady"]), 1.0, 15)  # the light goes out
     state = live.snapshot().states["slumped_posture"]
     assert state.status == "unknown" and state.reason == "can't see head and shoulders"
@@ -101,13 +100,12 @@ def test_marks_pause_and_stop(home, detector, photos):
     live.resume()
     feed(live, clock, photos["steady"], 1.0, 15)
     sid = live.stop()
-    marks = live.store.table(sid, "marks")
-    assert marks.cue.iloc[0] == "head_down" and pd.isna(marks.cue.iloc[1])
-    assert marks.t.iloc[0] == pytest.approx(t)
-    assert pd.isna(marks.note.iloc[0]) and marks.note.iloc[1] == "smiled at the joke"
+    first, second = live.store.marks(sid)
+    assert (first.cue, first.note) == ("head_down", None) and (second.cue, second.note) == (None, "smiled at the joke")
+    assert first.t == pytest.approx(t)
     info = live.store.session(sid)
     assert info.status == "complete" and info.frames == 60 and info.partner == "Ann"
-    assert [k for k, *_ in live.store.segments(sid)] == ["calibration", "pause"]
+    assert [s.kind for s in live.store.segments(sid)] == ["calibration", "pause"]
     assert live.process(photos["steady"]) is None  # after stop nothing more is recorded
     with pytest.raises(ValueError, match="cue must be one of"):
         live.mark("sadness")

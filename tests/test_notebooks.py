@@ -5,9 +5,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import CHANGE_S, REPO
+from tests.clips import CHANGE_S
+from tests.processes import REPO
 from cue_trainer.profiles import default_profile, load_profile
-from cue_trainer.session import process_video
+from cue_trainer.records import Label
+from cue_trainer.videos import process_video
 from cue_trainer.store import SessionStore
 
 pytestmark = pytest.mark.slow
@@ -20,7 +22,7 @@ def sessions(clip, tmp_path_factory):
     store = SessionStore(home)
     down = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0).session_id
     steady = process_video(clip("steady"), store=store, profile=default_profile(), calibration_s=5.0).session_id
-    store.set_labels(down, [("slumped_posture", CHANGE_S, 16.0)])
+    store.set_labels(down, [Label("slumped_posture", CHANGE_S, 16.0)])
     store.add_mark(down, 9.0, "slumped_posture")
     return home, [down, steady]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from browser import app_server, chromium, external_requests
-from clips import write_y4m
+from tests.browser import ARTIFACTS, app_server, chromium, external_requests, wait_until_idle
+from tests.clips import write_y4m
 from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore
 
@@ -17,7 +17,6 @@ pytestmark = pytest.mark.slow
 CHANGE_CLIP_S = 10.0  # the partner moves down in the frame here ...
 DOWN_FOR_S = 10.0  # ... and stays down this long
 CALIBRATION_S = 5.0
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 STATUS_JS = """() => {
   const s = document.querySelector('#live-status');
   if (!s) return null;
@@ -57,13 +56,6 @@ def open_practice(browser, url, *, consent=True, mode="Coach"):
             page.get_by_text("Quiz", exact=True).click()
         wait_until_idle(page)
     return page
-
-
-def wait_until_idle(page, timeout_s: float = 20.0) -> None:
-    """Wait until Streamlit has finished rerunning the script (its status widget is gone)."""
-    page.wait_for_timeout(500)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=timeout_s * 1000)
-    page.wait_for_timeout(300)
 
 
 def run_practice(page, *, until_s: float, mark_when_active: bool, key_at_s: float | None = None):

@@ -1,14 +1,16 @@
-"""Review data: tier file, timeline rows, summary, score through the store, CLI score and tsv export."""
+"""Review data from a Recording: tier file, timeline rows, summary, score; CLI score and tsv export."""
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_cli
 from cue_trainer.profiles import default_profile
-from cue_trainer.review import noticing_score, summary, tiers, timeline
-from cue_trainer.session import process_video
+from cue_trainer.recording import Recording
+from cue_trainer.review import summary, tier_text, tiers, timeline
 from cue_trainer.store import SessionStore
+from cue_trainer.videos import process_video
+from tests.processes import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,7 @@ def reviewed(clip, tmp_path_factory):
 
 def test_tier_file_parses_as_tsv_with_times_in_seconds(reviewed):
     home, store, r = reviewed
-    text = tiers(store, r.session_id).to_csv(sep="\t", index=False)
+    text = tier_text(Recording.load(store, r.session_id))
     back = pd.read_csv(io.StringIO(text), sep="\t")
     assert list(back.columns) == ["tier", "begin", "end", "annotation"]
     assert back.begin.dtype == float and back.end.dtype == float
@@ -41,10 +43,11 @@ def test_tier_file_parses_as_tsv_with_times_in_seconds(reviewed):
 
 def test_timeline_has_every_layer(reviewed):
     _, store, r = reviewed
-    df = timeline(store, r.session_id)
+    df = timeline(Recording.load(store, r.session_id))
     kinds = set(df.kind)
     assert {"signal", "episode", "mark", "suggestion", "calibration"} <= kinds
-    slumped = df[(df.kind == "signal") & (df.cue == "Sitting lower / slumping compared with earlier")]
+    slumped = df[(df.kind == "signal") & (df.cue == "Sitting lower")]
+    assert (slumped.unit == "shoulder widths").all()
     assert slumped.start.min() >= 5.0  # signals only after calibration
     assert (slumped.threshold == 0.25).all()
     assert slumped[slumped.start > 9].value.max() > 0.25 > slumped[slumped.start < 7.5].value.max()
@@ -54,10 +57,11 @@ def test_summary_and_score(reviewed):
     _, store, r = reviewed
     s = summary(r.events)
     assert s.cue.tolist() == ["Sitting lower / slumping compared with earlier"] and s.episodes.tolist() == [1]
-    rows = {x.cue: (x.episodes, x.hits, x.misses, x.false_alarms) for x in noticing_score(store, r.session_id)}
+    rec = Recording.load(store, r.session_id)
+    rows = {x.cue: (x.episodes, x.hits, x.misses, x.false_alarms) for x in rec.score()}
     assert rows == {"slumped_posture": (1, 1, 0, 0), "head_down": (0, 0, 0, 1), "all": (1, 1, 0, 1)}
     strict = default_profile().with_cue("slumped_posture", threshold=1.5)  # re-scored: the episode is gone
-    rows = {x.cue: (x.episodes, x.hits, x.misses, x.false_alarms) for x in noticing_score(store, r.session_id, strict)}
+    rows = {x.cue: (x.episodes, x.hits, x.misses, x.false_alarms) for x in rec.score(strict)}
     assert rows["slumped_posture"] == (0, 0, 0, 1)
 
 
@@ -68,9 +72,39 @@ def test_cli_score_and_tier_export(reviewed, tmp_path):
     lines = out.stdout.splitlines()
     assert lines[0].split()[:2] == ["cue", "episodes"]
     row = next(l for l in lines if l.startswith("Sitting lower"))
-    assert row.split()[-5:] == ["1", "1", "0", "0", "1.0"]  # episodes, hits, misses, false alarms, delay
+    assert row.split()[-6:] == ["1", "1", "0", "0", "0", "1.0"]  # episodes, hits, misses, false alarms, unseen, delay
+    assert "You noticed 1 of 1 change, typically 1.0 s after it began; 1 mark matched nothing." in out.stdout
     assert "counts as a hit" in out.stdout
     exported = run_cli("sessions", "export", str(r.session_id), "--format", "tsv", "--out", str(tmp_path), home=home)
     assert exported.returncode == 0
     back = pd.read_csv(tmp_path / "tiers.tsv", sep="\t")
-    assert len(back) == len(tiers(store, r.session_id))
+    assert len(back) == len(tiers(Recording.load(store, r.session_id)))
+
+
+def test_timeline_leaves_gaps_as_gaps(clip, tmp_path):
+    """A stretch the camera could not see splits a signal into runs, so the chart draws no line
+    across it; the stretch itself is a 'cant_see' row."""
+    store = SessionStore(tmp_path / "home")
+    r = process_video(clip("goes_dark"), store=store, profile=default_profile(), calibration_s=5.0)
+    rec = Recording.load(store, r.session_id)
+    df = timeline(rec)
+    signal = df[(df.kind == "signal") & (df.cue == "Sitting lower")]
+    assert signal.value.notna().all()  # nothing unknown is drawn
+    assert signal.start.max() < 8.5  # the picture went dark at 8 s: no point after it
+    t, _ = rec.signals()[0]
+    assert t.max() > 13  # although frames were analysed until the end
+
+
+def test_the_recording_reads_each_table_once_and_replays_each_profile_once(clip, tmp_path, caplog):
+    store = SessionStore(tmp_path / "home")
+    r = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0)
+    strict = default_profile().with_cue("slumped_posture", threshold=1.5)
+    with caplog.at_level("DEBUG", logger="cue_trainer"):
+        rec = Recording.load(store, r.session_id)
+        timeline(rec, strict)
+        rec.score(strict)
+        rec.score(strict, tolerance_s=2.0)
+    messages = [m.getMessage() for m in caplog.records]
+    assert sum(m.startswith("loaded the features") for m in messages) == 1
+    assert sum(m.startswith("replaying session") for m in messages) == 1
+    np.testing.assert_array_equal(rec.t, store.features(r.session_id)[0])

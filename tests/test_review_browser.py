@@ -6,10 +6,9 @@ import numpy as np
 
 import pytest
 
-from browser import app_server, chromium, external_requests
-from conftest import run_cli
+from tests.browser import ARTIFACTS, app_server, chromium, external_requests, wait_until_idle
+from tests.processes import run_cli
 from cue_trainer.store import SessionStore
-from test_practice_browser import ARTIFACTS, wait_until_idle
 
 pytestmark = pytest.mark.slow
 

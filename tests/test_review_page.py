@@ -1,10 +1,12 @@
 """The Review and Process pages' controls with Streamlit's AppTest, on real stored sessions."""
+import logging
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO
+from tests.processes import REPO
 from cue_trainer.profiles import default_profile
-from cue_trainer.session import process_video
+from cue_trainer.videos import process_video
 from cue_trainer.store import SessionStore
 
 def table_with(at, column):
@@ -87,3 +89,21 @@ def test_review_rescores_under_a_chosen_profile(two_sessions, home):
     assert len(store.events(first)) == 1  # the stored session is unchanged
     at.selectbox(key="review_profile").set_value("broken").run()
     assert "cues.slumped_posture.threshold = 99 is out of range" in at.error[0].value
+
+
+def test_review_under_a_rescore_profile_reads_the_features_once_and_replays_once(two_sessions, home, caplog):
+    """One page run loads the session once (one read of the features table) and replays it under
+    the chosen profile once, whatever the timeline, the summary and the score need."""
+    store, first, _ = two_sessions
+    (home / "profiles").mkdir()
+    default_profile().with_cue("slumped_posture", threshold=1.5).save(home / "profiles" / "strict.toml")
+    at = AppTest.from_file(REVIEW, default_timeout=60)
+    at.query_params["session"] = str(first)
+    at.session_state["review_profile"] = "strict"
+    with caplog.at_level(logging.DEBUG, logger="cue_trainer"):
+        at.run()
+    assert not at.exception
+    assert table_with(at, "hits").episodes.tolist()[0] == 0  # it did render under the strict profile
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum(m.startswith(f"loaded the features of session {first}") for m in messages) == 1
+    assert sum(m.startswith(f"replaying session {first} ") for m in messages) == 1

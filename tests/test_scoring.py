@@ -1,10 +1,10 @@
-"""Noticing score on hand-built episodes and marks."""
+"""The event matcher, and the noticing score on hand-built episodes and marks."""
 import math
 
 import pytest
 
-from cue_trainer.cues import CueEvent
-from cue_trainer.scoring import Mark, score
+from cue_trainer.records import CueEvent, Mark
+from cue_trainer.scoring import headline, match, score
 
 SLUMP = CueEvent("slumped_posture", 20.0, 30.0, 23.0, 0.4)
 HEAD = CueEvent("head_down", 50.0, 55.0, 53.0, 20.0)
@@ -41,6 +41,52 @@ def table(rows):
 )
 def test_scoring_rules(events, marks, pauses, expected):
     assert table(score(events, marks, pauses=pauses)) == expected
+
+
+@pytest.mark.parametrize(
+    "items, targets, pairs, near",
+    [
+        ([(10, 20)], [(11, 19)], {0: 0}, {0}),  # overlapping
+        ([(10, 20)], [(21, 25)], {0: 0}, {0}),  # 1 s apart: inside the 2 s tolerance
+        ([(10, 20)], [(30, 35)], {}, set()),  # far apart
+        ([(10, 20), (20, 24)], [(11, 19)], {0: 0}, {0, 1}),  # the second is near the taken target
+        ([(10, 20)], [(11, 12), (15, 16)], {0: 0}, {0}),  # one item takes one target only
+        ([(15, 15)], [(10, 20)], {0: 0}, {0}),  # a point inside a stretch
+        ([(21, 21), (9, 9)], [(10, 20)], {1: 0}, {0, 1}),  # items are taken in time order, not list order
+        ([], [(1, 2)], {}, set()),
+    ],
+)
+def test_match(items, targets, pairs, near):
+    m = match(items, targets, tolerance_s=2.0)
+    assert m.pairs == pairs and m.near == near
+
+
+def test_a_mark_the_app_could_not_see_is_not_scored():
+    """The practitioner marked a hand at the face while the app could not see the hands: the
+    mark is 'not scored (couldn't see)', never a false alarm; outside that stretch it is one."""
+    marks = [Mark(12.0, "face_touching"), Mark(40.0, "face_touching")]
+    rows = {r.cue: r for r in score([], marks, unseen={"face_touching": [(10.0, 15.0)]})}
+    assert (rows["face_touching"].false_alarms, rows["face_touching"].not_scored) == (1, 1)
+    assert rows["all"].not_scored == 1
+    assert rows["face_touching"].as_row()["not scored (couldn't see)"] == 1
+    # a mark that hits an episode is a hit, seen or not
+    hit = score([CueEvent("face_touching", 11.0, 14.0, 12.0, 0.1)], marks[:1], unseen={"face_touching": [(10.0, 15.0)]})
+    assert table(hit)["face_touching"] == (1, 1, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "events, marks, text",
+    [
+        ([SLUMP, HEAD], [Mark(22.0, "slumped_posture"), Mark(56.0, "head_down"), Mark(70.0, "head_down")],
+         "You noticed 2 of 2 changes, typically 4.0 s after they began; 1 mark matched nothing."),
+        ([SLUMP], [Mark(19.0, "slumped_posture")],
+         "You noticed 1 of 1 change, typically 1.0 s before the app's signal crossed its threshold."),
+        ([SLUMP], [], "You noticed 0 of 1 change."),
+        ([], [], "The app counted no changes in this session, and none of your marks was scored."),
+    ],
+)
+def test_headline(events, marks, text):
+    assert headline(score(events, marks)[-1]) == text
 
 
 def test_delays_and_overall_median():

@@ -9,10 +9,9 @@ import pandas as pd
 import pytest
 
 from cue_trainer import InputError
-from cue_trainer.coach import Suggestion
-from cue_trainer.cues import CueEvent
-from cue_trainer.profiles import default_profile
 from cue_trainer.features import FEATURES, INDEX, FeatureFrame
+from cue_trainer.profiles import default_profile
+from cue_trainer.records import CueEvent, Label, Mark, Segment, Suggestion
 from cue_trainer.store import SCHEMA_VERSION, TABLES, SessionStore
 
 
@@ -30,10 +29,10 @@ def filled(store: SessionStore, source_path="a.mp4") -> int:
         store.add_frame(sid, frame(i / 10, nose_y=0.3 + i / 1000))
     store.add_events(sid, [CueEvent("slumped_posture", 1.0, 4.0, 3.5, 0.4)])
     sug = store.add_suggestion(sid, Suggestion(3.5, "slumped_posture", "I notice… How are you?"))
-    store.set_response(sug, "asked")
+    store.set_response(sug.id, "asked")
     store.add_mark(sid, 3.9, "slumped_posture", "sank down")
-    store.add_segment(sid, "calibration", 0.0, 1.0, '{"x": 1}')
-    store.set_labels(sid, [("slumped_posture", 1.2, 3.9)], source="hand")
+    store.add_segment(sid, Segment("calibration", 0.0, 1.0, '{"x": 1}'))
+    store.set_labels(sid, [Label("slumped_posture", 1.2, 3.9)], source="hand")
     store.end_session(sid, duration_s=5.0)
     return sid
 
@@ -135,4 +134,20 @@ def test_a_version_1_store_is_migrated_and_keeps_its_sessions(home):
     assert sqlite3.connect(store.path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     (info,) = store.sessions()
     assert info.status == "complete"
-    assert store.set_labels(info.id, [("head_down", 1.0, 2.0)]) == 1 and store.labels(info.id) == [("head_down", 1.0, 2.0)]
+    assert store.set_labels(info.id, [Label("head_down", 1.0, 2.0)]) == 1
+    assert store.labels(info.id) == [Label("head_down", 1.0, 2.0)]
+
+
+def test_typed_readers_decode_rows_by_name(home):
+    """Each reader returns records, so no reader has to guard against NaN or decode positions."""
+    store = SessionStore(home)
+    sid = filled(store)
+    (sug,) = store.suggestions(sid)
+    assert sug == Suggestion(3.5, "slumped_posture", "I notice… How are you?", id=sug.id, response="asked")
+    assert store.marks(sid) == [Mark(3.9, "slumped_posture", "sank down", id=store.marks(sid)[0].id)]
+    assert store.segments(sid) == [Segment("calibration", 0.0, 1.0, '{"x": 1}')]
+    assert store.labels(sid) == [Label("slumped_posture", 1.2, 3.9, "hand")]
+    assert store.events(sid) == [CueEvent("slumped_posture", 1.0, 4.0, 3.5, 0.4)]
+    info = store.session(sid)
+    assert (info.source, info.source_path, info.duration_s, info.frames, info.events) == ("video", "a.mp4", 5.0, 50, 1)
+    assert info.as_dict()["status"] == "complete"

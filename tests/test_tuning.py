@@ -1,22 +1,18 @@
-"""Tuning: event matching, operating points, recovering known episodes, writing a loadable
-profile, label import, and the parallel batch job against a serial run."""
-import subprocess
-import sys
-
+"""Tuning: counting against labels and marks, operating points, recovering known episodes,
+writing a loadable profile, and agreeing with the noticing score."""
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import CHANGE_S, REPO
-from cue_trainer import InputError
 from cue_trainer.batch import find_videos, process_many
-from cue_trainer.cues import CueEvent
-from cue_trainer.labels import read_labels
 from cue_trainer.profiles import default_profile, load_profile
-from cue_trainer.review import write_tiers
-from cue_trainer.session import replay
+from cue_trainer.recording import Recording
+from cue_trainer.records import CueEvent, Label
 from cue_trainer.store import SessionStore
-from cue_trainer.tuning import Recording, choose, match, pr_curve, sweep
+from cue_trainer.videos import process_video
+from cue_trainer.tuning import choose, counts, pr_curve, sweep
+from tests.clips import CHANGE_S
+from tests.processes import run_script
 
 pytestmark = pytest.mark.slow
 
@@ -26,19 +22,22 @@ def ev(start, end):
 
 
 @pytest.mark.parametrize(
-    "detected, truth, expected",
+    "detected, truth, kind, expected",
     [
-        ([ev(10, 20)], [(11, 19)], (1, 0, 0)),  # overlapping: a true positive
-        ([ev(10, 20)], [(21, 25)], (1, 0, 0)),  # 1 s apart: inside the 2 s tolerance
-        ([ev(10, 20)], [(30, 35)], (0, 1, 1)),  # far apart: a false positive and a false negative
-        ([ev(10, 20), ev(22, 24)], [(11, 19)], (1, 1, 0)),  # two detections, one truth: one matches
-        ([ev(10, 20)], [(11, 12), (15, 16)], (1, 0, 1)),  # one detection matches one truth only
-        ([], [(1, 2)], (0, 0, 1)),
-        ([ev(10, 20)], [(15, 15)], (1, 0, 0)),  # a mark (a point) inside the episode
+        ([ev(10, 20)], [(11, 19)], "labels", (1, 0, 0)),  # overlapping: a true positive
+        ([ev(10, 20)], [(21, 25)], "labels", (1, 0, 0)),  # 1 s apart: inside the 2 s tolerance
+        ([ev(10, 20)], [(30, 35)], "labels", (0, 1, 1)),  # far apart: a false positive and a false negative
+        ([ev(10, 20), ev(22, 24)], [(11, 19)], "labels", (1, 1, 0)),  # two detections, one truth
+        ([ev(10, 20)], [(11, 12), (15, 16)], "labels", (1, 0, 1)),  # one detection matches one truth only
+        ([], [(1, 2)], "labels", (0, 0, 1)),
+        ([ev(10, 20)], [(15, 15)], "marks", (1, 0, 0)),  # a mark (a point) inside the episode: a hit
+        # two marks on one episode: one hit, the second is neither (as in the noticing score)
+        ([ev(10, 20)], [(15, 15), (18, 18)], "marks", (1, 0, 0)),
+        ([ev(10, 20), ev(40, 45)], [(15, 15), (30, 30)], "marks", (1, 1, 1)),  # a miss and a false alarm
     ],
 )
-def test_match(detected, truth, expected):
-    assert match(detected, truth, tolerance_s=2.0) == expected
+def test_counts(detected, truth, kind, expected):
+    assert counts(detected, truth, kind, tolerance_s=2.0) == expected
 
 
 def test_choose_rules():
@@ -65,112 +64,64 @@ def labelled(clip, tmp_path_factory):
     results = process_many(find_videos(folder), home=home, profile=default_profile(), calibration_s=5.0, workers=1)
     store = SessionStore(home)
     ids = {r.video.split("/")[-1]: r.session_id for r in results}
-    store.set_labels(ids["moves_down.mp4"], [("slumped_posture", CHANGE_S, 16.0)])
+    store.set_labels(ids["moves_down.mp4"], [Label("slumped_posture", CHANGE_S, 16.0)])
     store.set_labels(ids["steady.mp4"], [])
     return home, store, ids, folder
 
 
 def test_tuning_recovers_the_known_episode_and_writes_a_loadable_profile(labelled, tmp_path):
     home, store, ids, _ = labelled
-    recordings = [Recording.load(store, sid, truth="labels") for sid in ids.values()]
+    recordings = [Recording.load(store, sid) for sid in ids.values()]
     results = sweep(recordings, "slumped_posture", np.linspace(0.05, 2.0, 40), [1.0, 3.0],
-                    profile=default_profile())
+                    profile=default_profile(), truth="labels")
     best = choose(results, "best_f1")
     assert best.f1 == 1.0 and (best.tp, best.fp, best.fn) == (1, 0, 0)
     assert results.f1.min() < 1.0  # the sweep reaches settings that fail, so 1.0 is earned
 
     out = tmp_path / "tuned.toml"
-    ran = subprocess.run(
-        [sys.executable, "pipelines/tune.py", "--home", str(home), "--sessions", *map(str, ids.values()),
-         "--cues", "slumped_posture", "--thresholds", "0.05:2.0:40", "--min-durations", "1", "3",
-         "--truth", "labels", "--out", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )
+    ran = run_script("pipelines/tune.py", "--home", str(home), "--sessions", *map(str, ids.values()),
+                     "--cues", "slumped_posture", "--thresholds", "0.05:2.0:40", "--min-durations", "1", "3",
+                     "--truth", "labels", "--out", str(out))
     assert ran.returncode == 0, ran.stderr
     text = out.read_text()
     assert text.startswith("# Tuned by pipelines/tune.py")
     assert f"# sessions: {', '.join(map(str, ids.values()))} (truth: labels" in text and "# rule: best_f1" in text
     tuned = load_profile(out)  # what the app does with it
     assert tuned.cues["slumped_posture"].threshold == pytest.approx(best.threshold)
-    events = replay(store, ids["moves_down.mp4"], tuned).events
+    events = Recording.load(store, ids["moves_down.mp4"]).replay(tuned).events
     assert [e.cue for e in events if e.cue == "slumped_posture"] == ["slumped_posture"]
-    assert [e for e in replay(store, ids["steady.mp4"], tuned).events if e.cue == "slumped_posture"] == []
+    assert [e for e in Recording.load(store, ids["steady.mp4"]).replay(tuned).events if e.cue == "slumped_posture"] == []
 
 
 def test_replay_with_the_recorded_thresholds_equals_the_live_engine(labelled):
     _, store, ids, _ = labelled
     for sid in ids.values():
-        assert replay(store, sid, default_profile()).events == store.events(sid)
+        assert Recording.load(store, sid).replay(default_profile()).events == store.events(sid)
+
+
+def test_tuning_on_marks_counts_as_the_review_scores(clip, tmp_path):
+    """The same marks give the same counts in tune.py --truth marks as in the Review's score."""
+    store = SessionStore(tmp_path / "home")
+    sid = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0).session_id
+    store.add_mark(sid, CHANGE_S + 1, "slumped_posture")  # a hit
+    store.add_mark(sid, CHANGE_S + 3, "slumped_posture")  # a second mark on the same episode: neither
+    store.add_mark(sid, 2.0, "slumped_posture")  # during calibration: near nothing, a false alarm
+    rec = Recording.load(store, sid)
+    thr = default_profile().cues["slumped_posture"].threshold
+    row = sweep([rec], "slumped_posture", [thr], profile=default_profile(), truth="marks").iloc[0]
+    (scored, _) = [r for r in rec.score() if r.cue in ("slumped_posture", "all")]
+    assert (row.tp, row.fp, row.fn) == (scored.hits, scored.misses, scored.false_alarms) == (1, 0, 1)
+
+
+def test_thresholds_outside_the_range_are_refused(labelled):
+    _, store, ids, _ = labelled
+    rec = Recording.load(store, ids["steady.mp4"])
+    with pytest.raises(ValueError, match=r"thresholds of slumped_posture must lie in 0.05..2, but got 5"):
+        sweep([rec], "slumped_posture", [0.3, 5.0], profile=default_profile())
 
 
 def test_frame_level_pr_curve(labelled):
     _, store, ids, _ = labelled
-    curve = pr_curve([Recording.load(store, ids["moves_down.mp4"], truth="labels")], "slumped_posture")
+    curve = pr_curve([Recording.load(store, ids["moves_down.mp4"])], "slumped_posture")
     assert {"threshold", "precision", "recall"} == set(curve.columns) and len(curve) > 5
     assert curve.precision.between(0, 1).all() and curve.recall.max() == 1.0
-
-
-def test_labels_round_trip_through_the_review_tier_file(labelled, tmp_path):
-    _, store, ids, _ = labelled
-    sid = ids["moves_down.mp4"]
-    path = write_tiers(store, sid, tmp_path / "tiers.tsv")
-    ran = subprocess.run([sys.executable, "pipelines/import_labels.py", "--home", str(store.home), str(sid), str(path)],
-                         cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert ran.returncode == 0, ran.stderr
-    labels, events = store.labels(sid), store.events(sid)
-    assert [c for c, _, _ in labels] == [e.cue for e in events]
-    assert [(s0, s1) for _, s0, s1 in labels] == [(pytest.approx(e.start_s, abs=1e-3), pytest.approx(e.end_s, abs=1e-3))
-                                                  for e in events]  # the tier file keeps milliseconds
-    store.set_labels(sid, [("slumped_posture", CHANGE_S, 16.0)])
-
-
-@pytest.mark.parametrize(
-    "content, message",
-    [
-        ("cue,start_s,end_s\nsadness,1,2\n", r"line 2: 'sadness' is not a cue this program knows"),
-        ("cue,start_s,end_s\nhead_down,5,x\n", r"line 2: the times '5' and 'x' are not numbers"),
-        ("cue,start_s,end_s\nhead_down,5,2\n", r"line 2: an episode must start at or after 0 s and end after"),
-        ("a,b\n1,2\n", r"has neither tier columns"),
-        ("tier\tbegin\tend\tannotation\npractitioner marks\t1\t1\tx\n", r"holds no cue labels"),
-    ],
-)
-def test_bad_label_files_are_one_sentence(tmp_path, content, message):
-    path = tmp_path / "labels.csv"
-    path.write_text(content)
-    with pytest.raises(InputError, match=message):
-        read_labels(path)
-
-
-def test_label_names_can_be_ids_short_or_long_labels(tmp_path):
-    path = tmp_path / "l.tsv"
-    path.write_text("tier\tbegin\tend\tannotation\ncue: Sitting lower\t1\t2\t\nlabel: head_down\t3\t4\t\n"
-                    "labels\t5\t6\tLeaning back or lying down\n")
-    assert read_labels(path) == [("slumped_posture", 1.0, 2.0), ("head_down", 3.0, 4.0), ("leaning_back", 5.0, 6.0)]
-
-
-def test_parallel_batch_gives_the_same_sessions_as_serial(labelled, clip, tmp_path):
-    _, serial_store, ids, folder = labelled
-    (folder / "leans_back.mp4").write_bytes(clip("leans_back").read_bytes())
-    videos = find_videos(folder)
-    parallel_home = tmp_path / "parallel"
-    # As a person runs it: the pipeline in its own process (a pytest process that has run
-    # Streamlit's AppTest has a __main__ that spawned workers cannot re-import).
-    ran = subprocess.run(
-        [sys.executable, "pipelines/process_folder.py", str(folder), "--workers", "2", "--calibration-s", "5",
-         "--home", str(parallel_home)],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-    )
-    assert ran.returncode == 0, ran.stderr
-    assert [line.split()[0] for line in ran.stdout.splitlines()] == ["processed"] * 3
-    serial = process_many(videos, home=serial_store.home, profile=default_profile(), calibration_s=5.0, workers=1)
-    assert [r.status for r in serial] == ["processed", "skipped", "skipped"]  # only the new video
-    parallel_store = SessionStore(parallel_home)
-    by_video = lambda store: {s.source_path: s.id for s in store.sessions()}  # noqa: E731
-    a, b = by_video(serial_store), by_video(parallel_store)
-    assert set(a) == set(b) == {str(v) for v in videos}
-    for video in a:
-        assert serial_store.events(a[video]) == parallel_store.events(b[video])
-        ta, Xa = serial_store.features(a[video])
-        tb, Xb = parallel_store.features(b[video])
-        np.testing.assert_array_equal(ta, tb)
-        np.testing.assert_allclose(Xa, Xb, equal_nan=True)

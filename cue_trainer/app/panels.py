@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from cue_trainer.catalogue import BY_ID, CUES
+from cue_trainer.clock import format_clock
 from cue_trainer.features import FEATURE_DOCS
 from cue_trainer.profiles import CALIBRATION_RANGE_S, Profile, ProfileError, available_profiles, load_profile
 
@@ -92,13 +93,6 @@ def setup(profile: Profile) -> Setup | None:
     return Setup(partner.strip(), practitioner.strip(), mode.lower(), float(calibration_s), overlay)
 
 
-def mmss(t: float | None) -> str:
-    if t is None:
-        return "--:--"
-    t = max(0.0, t)
-    return f"{int(t // 60):02d}:{int(t % 60):02d}"
-
-
 def _badges(states) -> str:
     parts = []
     for spec in CUES:
@@ -136,7 +130,7 @@ def live_panel(ctx, coach: bool) -> None:
     st.markdown(
         f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" '
         f'data-session="{snap.session_id}" data-received="{snap.frames_received}" '
-        f'data-analysed="{snap.frames_analysed}">Session {snap.session_id} · {mmss(snap.now_s)} · {status} · '
+        f'data-analysed="{snap.frames_analysed}">Session {snap.session_id} · {format_clock(snap.now_s)} · {status} · '
         f"{fps:.1f} frames/s analysed, {100 * snap.dropped_share:.0f} % skipped</div>",
         unsafe_allow_html=True,
     )
@@ -146,11 +140,11 @@ def live_panel(ctx, coach: bool) -> None:
     if coach and snap.phase == "practising":
         st.markdown(f'<div id="cue-badges">{_badges(snap.states)}</div>', unsafe_allow_html=True)
         if snap.suggestion is not None:
-            sid, suggestion = snap.suggestion
+            suggestion = snap.suggestion
             st.info(f"**Check-in idea** ({BY_ID[suggestion.cue].short.lower()}): {suggestion.text}")
             a, b, _ = st.columns([1, 1, 4])
-            a.button("Asked it", key=f"asked-{sid}", on_click=live.respond, args=(sid, "asked"))
-            b.button("Not now", key=f"notnow-{sid}", on_click=live.respond, args=(sid, "not_now"))
+            a.button("Asked it", key=f"asked-{suggestion.id}", on_click=live.respond, args=(suggestion.id, "asked"))
+            b.button("Not now", key=f"notnow-{suggestion.id}", on_click=live.respond, args=(suggestion.id, "not_now"))
     elif not coach and snap.phase == "practising":
         st.caption("Quiz mode: the app's cues and suggestions stay hidden until the review.")
 
@@ -197,9 +191,9 @@ def controls(ctx) -> None:
         if col.button(spec.short, key=f"mark-{spec.id}", shortcut=str(i), help=spec.label,
                       disabled=phase == "ended"):
             t = live.mark(spec.id)
-            st.toast(f"Marked “{spec.short}” at {mmss(t)}")
+            st.toast(f"Marked “{spec.short}” at {format_clock(t)}")
     with st.form("note", clear_on_submit=True, border=False):
         note = st.text_input("Note", placeholder="Anything else you noticed", label_visibility="collapsed")
         if st.form_submit_button("Add note") and note.strip():
             t = live.mark(None, note.strip())
-            st.toast(f"Note added at {mmss(t)}")
+            st.toast(f"Note added at {format_clock(t)}")

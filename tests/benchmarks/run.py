@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 import warnings
@@ -19,16 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/clips.py
-
-from clips import frames, write_mp4  # noqa: E402
-
-from cue_trainer.cues import detect_events  # noqa: E402
-from cue_trainer.features import FEATURES, INDEX  # noqa: E402
-from cue_trainer.landmarks import Landmarks  # noqa: E402
-from cue_trainer.profiles import default_profile  # noqa: E402
-from cue_trainer.session import Analysis, process_video  # noqa: E402
-from cue_trainer.store import SessionStore  # noqa: E402
+from cue_trainer.analysis import Analysis
+from cue_trainer.cues import detect_events
+from cue_trainer.features import FEATURES, INDEX
+from cue_trainer.landmarks import Landmarks
+from cue_trainer.profiles import default_profile
+from cue_trainer.store import SessionStore
+from cue_trainer.videos import process_video
+from tests.clips import frames, write_mp4
 
 FPS = 10.0
 # A clip with movement so tracking, features and cues all do real work.
@@ -43,7 +40,7 @@ def per_frame(tmp: Path) -> None:
     store = SessionStore(tmp / "home")
     profile = default_profile()
     sid = store.create_session(source="video", profile_toml=profile.to_toml())
-    analysis = Analysis(profile, store=store, session_id=sid, calibration_s=5.0)
+    analysis = Analysis(profile, recorder=store.recorder(sid), calibration_s=5.0)
     clip = list(frames(STEPS, FPS))
     inference, ours = [], []
     for i, rgb in enumerate(clip):
@@ -100,7 +97,9 @@ def sweep_speed(tmp: Path) -> None:
     """100 thresholds of one cue over one hour of recorded 15 fps features (issue: under 1 s)."""
     from cue_trainer.baseline import Baseline
     from cue_trainer.features import FeatureFrame
-    from cue_trainer.tuning import Recording, sweep
+    from cue_trainer.recording import Recording
+    from cue_trainer.records import Segment
+    from cue_trainer.tuning import sweep
 
     n = 3600 * 15
     rng = np.random.default_rng(1)
@@ -115,10 +114,10 @@ def sweep_speed(tmp: Path) -> None:
     X[:, INDEX["shoulder_y"]] = 0.5 + drift
     for i in range(n):
         store.add_frame(sid, FeatureFrame(i / 15.0, X[i]))
-    store.add_segment(sid, "calibration", 0.0, 0.0, Baseline().fit(X[:300]).to_json())
+    store.add_segment(sid, Segment("calibration", 0.0, 0.0, Baseline().fit(X[:300]).to_json()))
     store.end_session(sid, duration_s=n / 15.0)
     t0 = time.perf_counter()
-    rec = Recording.load(store, sid, truth="marks")
+    rec = Recording.load(store, sid)
     t1 = time.perf_counter()
     results = sweep([rec], "slumped_posture", np.linspace(0.05, 2.0, 100), profile=profile)
     t2 = time.perf_counter()

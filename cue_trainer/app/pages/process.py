@@ -7,7 +7,7 @@ import streamlit as st
 from cue_trainer import InputError
 from cue_trainer.frames import VideoFileSource
 from cue_trainer.profiles import CALIBRATION_RANGE_S, default_profile
-from cue_trainer.session import process_video
+from cue_trainer.videos import VIDEO_SUFFIXES, process_video
 from cue_trainer.store import SessionStore
 
 st.title("Process a video")
@@ -17,7 +17,7 @@ st.markdown(
     "analysed. The person must agree to being analysed, as in live practice."
 )
 profile = default_profile()
-upload = st.file_uploader("Video file", type=["mp4", "mov", "m4v", "avi", "mkv", "webm"], key="upload")
+upload = st.file_uploader("Video file", type=[s.lstrip(".") for s in VIDEO_SUFFIXES], key="upload")
 path_text = st.text_input("…or a path on this computer", key="video_path", placeholder="/home/me/interview.mp4")
 c1, c2 = st.columns(2)
 fps = c1.number_input("Analysis rate (frames/s)", 1.0, 30.0, 10.0, 1.0, key="fps")

@@ -6,8 +6,10 @@ from cue_trainer import InputError
 from cue_trainer.app.charts import timeline_chart
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.app import panels
-from cue_trainer.review import bundle, events_for, noticing_score, summary, tiers, timeline
-from cue_trainer.scoring import DEFAULT_TOLERANCE_S, RULES
+from cue_trainer.clock import format_clock, local_time
+from cue_trainer.recording import Recording
+from cue_trainer.review import bundle, outcome, summary, tier_text, timeline
+from cue_trainer.scoring import RULES, SCORE_TOLERANCE_S
 from cue_trainer.store import SessionStore
 
 st.title("Review")
@@ -22,9 +24,8 @@ if not sessions:
 
 def describe(s) -> str:
     who = " & ".join(x for x in (s.partner, s.practitioner) if x) or (s.source_path or "")
-    length = f"{int((s.duration_s or 0) // 60):02d}:{int((s.duration_s or 0) % 60):02d}"
     source = "live" if s.source == "live" else "video"
-    return f"#{s.id} · {s.started_at[:16].replace('T', ' ')} · {who} · {length} · {source} · {s.status}"
+    return f"#{s.id} · {local_time(s.started_at)} · {who} · {format_clock(s.duration_s)} · {source} · {s.status}"
 
 
 ids = [s.id for s in sessions]
@@ -36,18 +37,18 @@ except (ValueError, TypeError):
 by_id = {s.id: s for s in sessions}
 sid = st.selectbox("Session", ids, index=index, format_func=lambda i: describe(by_id[i]), key="review_pick")
 st.query_params["session"] = str(sid)
-info = by_id[sid]
-note = store.session_field(sid, "note")
-if info.status != "complete" or note:
-    st.warning(note or "This session never ended cleanly; it holds what was recorded until then.")
+rec = Recording.load(store, sid)  # the whole session, read once per page run
+info = rec.info
+if info.status != "complete" or info.note:
+    st.warning(info.note or "This session never ended cleanly; it holds what was recorded until then.")
 
 profile = panels.profile_picker(store.home, label="Score under profile", key="review_profile", recorded=True)
 if profile is not None:
     st.caption(f"Re-scored under the profile “{profile.name}”: the recorded features are replayed with its "
                "thresholds; the stored session is unchanged.")
-events = events_for(store, sid, profile)
+events = rec.events_under(profile)
 st.subheader("Timeline")
-df = timeline(store, sid, profile)
+df = timeline(rec, profile)
 if df.empty:
     st.write("Nothing to plot: no baseline was calibrated in this session.")
 else:
@@ -68,26 +69,26 @@ with c1:
         st.table(table.set_index("cue").style.format(precision=1))
 with c2:
     st.subheader("Noticing score")
-    tolerance = st.number_input("Hit window (s)", 1.0, 60.0, DEFAULT_TOLERANCE_S, 1.0, key="tolerance")
-    rows = [r.as_row() for r in noticing_score(store, sid, profile, tolerance_s=tolerance)]
+    tolerance = st.number_input("Hit window (s)", 1.0, 60.0, SCORE_TOLERANCE_S, 1.0, key="tolerance")
+    rows = [r.as_row() for r in rec.score(profile, tolerance_s=tolerance)]
     st.table(pd.DataFrame(rows).set_index("cue").style.format(precision=1, na_rep="–"))
     st.caption(RULES.format(tol=tolerance))
 
 st.subheader("Check-in suggestions")
-sugg = store.table(sid, "suggestions")
-if sugg.empty:
+if not rec.suggestions:
     st.write("No suggestions were offered in this session.")
-for r in sugg.itertuples():
-    answer = {"asked": "asked it", "not_now": "not now"}.get(r.response, "no answer recorded")
-    st.markdown(f"- **{int(r.t // 60):02d}:{int(r.t % 60):02d}** · {BY_ID[r.cue].short} — “{r.text}” *({answer})*")
+for s in rec.suggestions:
+    st.markdown(f"- **{format_clock(s.t)}** · {BY_ID[s.cue].short} — “{s.text}” *({outcome(rec, s)})*")
 
 st.subheader("Export")
 e1, e2, e3 = st.columns(3)
-e1.download_button("CSV (zip)", bundle(store, sid, "csv"), f"session-{sid}-csv.zip", "application/octet-stream", key="dl_csv", on_click="ignore")
-e2.download_button("Parquet (zip)", bundle(store, sid, "parquet"), f"session-{sid}-parquet.zip", "application/octet-stream",
-                   key="dl_parquet", on_click="ignore")
-e3.download_button("Tiers (TSV, for ELAN)", tiers(store, sid).to_csv(sep="\t", index=False).encode(),
-                   f"session-{sid}-tiers.tsv", "text/tab-separated-values", key="dl_tiers", on_click="ignore")
+# Each export is built only when its button is pressed (Streamlit calls the function then).
+e1.download_button("CSV (zip)", lambda: bundle(store, sid, "csv"), f"session-{sid}-csv.zip",
+                   "application/octet-stream", key="dl_csv", on_click="ignore")
+e2.download_button("Parquet (zip)", lambda: bundle(store, sid, "parquet"), f"session-{sid}-parquet.zip",
+                   "application/octet-stream", key="dl_parquet", on_click="ignore")
+e3.download_button("Tiers (TSV, for ELAN)", lambda: tier_text(rec).encode(), f"session-{sid}-tiers.tsv",
+                   "text/tab-separated-values", key="dl_tiers", on_click="ignore")
 
 st.subheader("Delete")
 with st.popover("Delete this session"):

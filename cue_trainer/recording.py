@@ -1,0 +1,194 @@
+"""The read model of a stored session: everything recorded about it, loaded once, typed.
+
+Owns: ``Recording`` (with ``replay``, ``signals``, ``score`` and the session's stretches),
+``Stretch`` and ``Replay``. Imports: baseline, cues, coach, profiles, records, scoring, store.
+Every reader of a stored session — review, tuning, evaluation, the CLI, the pages and the
+notebooks — takes a ``Recording``; none of them goes back to the store for more.
+
+A session's *practice stretches* are where cues were analysed: from the end of each calibration
+to the next calibration or pause, and from a pause's end on, each with the baseline then in force.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cue_trainer.baseline import Baseline
+from cue_trainer.catalogue import CUE_IDS
+from cue_trainer.coach import suggestions_for
+from cue_trainer.cues import CUE_INDEX, SIGN, cue_signals, detect_events, detect_from_signals, runs
+from cue_trainer.features import INDEX
+from cue_trainer.profiles import Profile, parse_profile
+from cue_trainer.records import CueEvent, Label, Mark, Segment, Suggestion
+from cue_trainer.scoring import SCORE_TOLERANCE_S, CueScore, score
+from cue_trainer.store import SessionInfo, SessionStore
+
+logger = logging.getLogger(__name__)
+
+Span = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A practice stretch: ``start_s`` inclusive, ``end_s`` exclusive (``inf`` for the last)."""
+
+    start_s: float
+    end_s: float
+    baseline: Baseline
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The batch engine's result for a recording under some profile."""
+
+    events: list[CueEvent]
+    suggestions: list[Suggestion]
+
+
+def stretches_of(segments: list[Segment]) -> list[Stretch]:
+    """The practice stretches that a session's segments (in time order) leave."""
+    stretches: list[Stretch] = []
+    baseline: Baseline | None = None
+    start: float | None = None
+    for seg in segments:
+        if start is not None and baseline is not None:
+            stretches.append(Stretch(start, seg.start_s, baseline))
+            start = None
+        if seg.kind == "calibration" and seg.baseline_json is not None and seg.end_s is not None:
+            baseline = Baseline.from_json(seg.baseline_json)
+            start = seg.end_s
+        elif seg.kind == "pause" and seg.end_s is not None:
+            # A pause before any calibration (or one that interrupted a calibration) restarts it.
+            start = seg.end_s if baseline is not None else None
+    if start is not None and baseline is not None:
+        stretches.append(Stretch(start, math.inf, baseline))
+    return stretches
+
+
+@dataclass(frozen=True, eq=False)
+class Recording:
+    """One stored session, read once.
+
+    Attributes:
+        info: the session's row (names, mode, status, length, …).
+        profile: the profile it was recorded with.
+        t: (n,) times of the analysed frames, seconds; X: (n, len(FEATURES)) their features.
+        stretches: the practice stretches, each with its baseline.
+        events: the episodes detected while recording.
+        marks: the practitioner's marks and notes.
+        suggestions: the suggestions offered, with store ids and responses.
+        segments: calibrations and pauses.
+        labels: hand labels of true episodes (may be empty).
+    """
+
+    info: SessionInfo
+    profile: Profile
+    t: np.ndarray
+    X: np.ndarray
+    stretches: list[Stretch]
+    events: list[CueEvent]
+    marks: list[Mark]
+    suggestions: list[Suggestion]
+    segments: list[Segment]
+    labels: list[Label]
+    _replays: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, store: SessionStore, session_id: int) -> Recording:
+        """Read one session from the store (each table once).
+
+        Raises:
+            InputError: there is no such session.
+        """
+        info = store.session(session_id)
+        profile = parse_profile(store.session_field(session_id, "profile_toml"), origin=f"session {session_id}")
+        t, X = store.features(session_id)
+        logger.debug("loaded the features of session %d (%d frames)", session_id, len(t))
+        segments = store.segments(session_id)
+        return cls(info, profile, t, X, stretches_of(segments), store.events(session_id),
+                   store.marks(session_id), store.suggestions(session_id), segments, store.labels(session_id))
+
+    @property
+    def session_id(self) -> int:
+        return self.info.id
+
+    @property
+    def duration_s(self) -> float:
+        """The session's length: as recorded, else up to its last analysed frame."""
+        if self.info.duration_s is not None:
+            return float(self.info.duration_s)
+        return float(self.t[-1]) if len(self.t) else 0.0
+
+    @property
+    def pauses(self) -> list[Span]:
+        return [(s.start_s, s.end_s) for s in self.segments if s.kind == "pause" and s.end_s is not None]
+
+    def in_stretch(self, stretch: Stretch) -> np.ndarray:
+        """(n,) bool: the frames inside ``stretch``."""
+        return (self.t >= stretch.start_s) & (self.t < stretch.end_s)
+
+    @functools.cached_property
+    def _signals(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        out = []
+        for stretch in self.stretches:
+            keep = self.in_stretch(stretch)
+            if keep.any():
+                X = self.X[keep]
+                out.append((self.t[keep], cue_signals(X, stretch.baseline.center_), X[:, INDEX["present"]] == 1.0))
+        return out
+
+    def signals(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per practice stretch with frames: (t (m,), signals (m, n_cues)), catalogue order and
+        units, NaN where a cue was unknown. Computed once."""
+        return [(t, S) for t, S, _ in self._signals]
+
+    @functools.cached_property
+    def unseen(self) -> dict[str, list[Span]]:
+        """Per cue id: the (start_s, end_s) stretches in which the person was in view but the app
+        could not see what that cue needs (hands, face, …)."""
+        out: dict[str, list[Span]] = {c: [] for c in CUE_IDS}
+        for t, S, present in self._signals:
+            for cue in CUE_IDS:
+                s0, s1 = runs(np.isnan(S[:, CUE_INDEX[cue]]) & present)
+                out[cue] += [(float(t[i]), float(t[min(j, len(t) - 1)])) for i, j in zip(s0, s1)]
+        return out
+
+    def replay(self, profile: Profile | None = None) -> Replay:
+        """The batch cue engine over the recorded features under ``profile`` (default: the
+        recorded one, which gives the events detected while recording). Each profile is
+        replayed once per ``Recording``."""
+        profile = profile or self.profile
+        key = profile.to_toml()
+        if key not in self._replays:
+            logger.debug("replaying session %d under profile %r", self.session_id, profile.name)
+            events: list[CueEvent] = []
+            for stretch in self.stretches:
+                keep = self.in_stretch(stretch)
+                events += detect_events(self.t[keep], self.X[keep], stretch.baseline, profile)
+            self._replays[key] = Replay(events, suggestions_for(events, profile))
+        return self._replays[key]
+
+    def events_under(self, profile: Profile | None = None) -> list[CueEvent]:
+        """The recorded events (``profile`` None), or those a replay under ``profile`` gives."""
+        return self.events if profile is None else self.replay(profile).events
+
+    def score(self, profile: Profile | None = None, tolerance_s: float = SCORE_TOLERANCE_S) -> list[CueScore]:
+        """The noticing score (see ``scoring``), optionally re-scored under another profile."""
+        return score(self.events_under(profile), self.marks, pauses=self.pauses, unseen=self.unseen,
+                     tolerance_s=tolerance_s)
+
+    def detect(self, cue: str, threshold: float, hysteresis: float, min_duration_s: float) -> list[CueEvent]:
+        """Episodes of one ``cue`` under these settings, from the signals computed once (the
+        building block of threshold sweeps)."""
+        sign = SIGN[CUE_INDEX[cue]]
+        on = np.array([threshold * sign])
+        out: list[CueEvent] = []
+        for t, S in self.signals():
+            out += detect_from_signals(t, S[:, [CUE_INDEX[cue]]] * sign, on, on - hysteresis,
+                                       np.array([min_duration_s]), [cue], np.array([sign]))
+        return out
+

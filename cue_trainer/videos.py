@@ -1,0 +1,100 @@
+"""Processing a recorded video: a file becomes a stored session.
+
+Owns: ``VIDEO_SUFFIXES`` (what counts as a video, for folders and uploads), ``ProcessResult`` and
+``process_video``. Imports: frames, landmarks, profiles, records, store, analysis, clock.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from cue_trainer.analysis import Analysis
+from cue_trainer.clock import format_clock
+from cue_trainer.frames import VideoFileSource
+from cue_trainer.landmarks import LandmarkDetector
+from cue_trainer.profiles import Profile
+from cue_trainer.records import CueEvent, Suggestion
+from cue_trainer.store import SessionStore
+
+#: File name endings treated as videos (a folder's videos; the upload box's accepted types).
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """Outcome of ``process_video``."""
+
+    session_id: int
+    frames: int
+    duration_s: float
+    elapsed_s: float
+    events: list[CueEvent]
+    suggestions: list[Suggestion]
+    status: str
+    note: str | None
+
+
+def process_video(
+    path,
+    *,
+    store: SessionStore,
+    profile: Profile,
+    fps: float | None = 10.0,
+    calibration_s: float | None = None,
+    detector: LandmarkDetector | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+    source_name: str | None = None,
+) -> ProcessResult:
+    """Turn a video file into a stored session.
+
+    Args:
+        path: the video.
+        store: the session store to write to.
+        profile: thresholds and timings (stored with the session).
+        fps: analysis rate (None: every frame).
+        calibration_s: baseline window (default: the profile's).
+        detector: a landmark detector to reuse (default: a new one, closed afterwards).
+        progress: called as ``progress(frames_done, frames_expected_or_None)`` after each frame.
+        source_name: what to record as the video's name (default: ``path``; e.g. an upload's name).
+
+    Raises:
+        InputError: the file is missing or not a readable video; nothing is stored then.
+    """
+    source = VideoFileSource(path, fps=fps)  # validates before anything is written
+    own_detector = detector is None
+    detector = detector or LandmarkDetector()
+    started = time.perf_counter()
+    session_id = store.create_session(
+        source="video", source_path=source_name or str(path), profile_toml=profile.to_toml(), analysis_fps=fps
+    )
+    analysis = Analysis(profile, recorder=store.recorder(session_id), calibration_s=calibration_s)
+    status, note = "complete", None
+    try:
+        for frame in source:
+            analysis.step(detector.detect(frame))
+            if progress is not None:
+                progress(analysis.frames, source.expected_frames)
+        analysis.finish()
+        expected = source.expected_frames
+        duration = source.duration_s if source.duration_s is not None else (analysis.last_t or 0.0)
+        if expected is not None and analysis.frames < 0.9 * expected:
+            status = "incomplete"
+            note = (f"The video could only be read up to {format_clock(analysis.last_t or 0.0)}; "
+                    "it may be truncated or damaged.")
+            duration = analysis.last_t or 0.0
+        elif analysis.baseline is None:
+            note = "Nobody was in view long enough to calibrate a baseline, so no cues were detected."
+        store.end_session(session_id, duration_s=duration, status=status, note=note)
+    except BaseException:
+        analysis.finish()
+        store.end_session(session_id, duration_s=analysis.last_t or 0.0, status="incomplete",
+                          note="Processing was interrupted.")
+        raise
+    finally:
+        if own_detector:
+            detector.close()
+    return ProcessResult(
+        session_id, analysis.frames, duration, time.perf_counter() - started,
+        analysis.events, analysis.suggestions, status, note,
+    )

@@ -1,0 +1,52 @@
+"""Hand labels: tier files and CSVs into Label records; refusals name the line."""
+import pytest
+
+from cue_trainer import InputError
+from cue_trainer.labels import read_labels
+from cue_trainer.profiles import default_profile
+from cue_trainer.recording import Recording
+from cue_trainer.review import write_tiers
+from cue_trainer.store import SessionStore
+from cue_trainer.videos import process_video
+from tests.processes import run_script
+
+
+@pytest.mark.slow
+def test_labels_round_trip_through_the_review_tier_file(clip, tmp_path):
+    store = SessionStore(tmp_path / "home")
+    sid = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0).session_id
+    path = write_tiers(Recording.load(store, sid), tmp_path / "tiers.tsv")
+    ran = run_script("pipelines/import_labels.py", "--home", str(store.home), str(sid), str(path))
+    assert ran.returncode == 0, ran.stderr
+    labels, events = store.labels(sid), store.events(sid)
+    assert [x.cue for x in labels] == [e.cue for e in events]
+    assert [(x.start_s, x.end_s) for x in labels] == [
+        (pytest.approx(e.start_s, abs=1e-3), pytest.approx(e.end_s, abs=1e-3)) for e in events
+    ]  # the tier file keeps milliseconds
+    assert {x.source for x in labels} == {str(path)}
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("cue,start_s,end_s\nsadness,1,2\n", r"line 2: 'sadness' is not a cue this program knows"),
+        ("cue,start_s,end_s\nhead_down,5,x\n", r"line 2: the times '5' and 'x' are not numbers"),
+        ("cue,start_s,end_s\nhead_down,5,2\n", r"line 2: an episode must start at or after 0 s and end after"),
+        ("a,b\n1,2\n", r"has neither tier columns"),
+        ("tier\tbegin\tend\tannotation\npractitioner marks\t1\t1\tx\n", r"holds no cue labels"),
+    ],
+)
+def test_bad_label_files_are_one_sentence(tmp_path, content, message):
+    path = tmp_path / "labels.csv"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        read_labels(path)
+
+
+def test_label_names_can_be_ids_short_or_long_labels(tmp_path):
+    path = tmp_path / "l.tsv"
+    path.write_text("tier\tbegin\tend\tannotation\ncue: Sitting lower\t1\t2\t\nlabel: head_down\t3\t4\t\n"
+                    "labels\t5\t6\tLeaning back or lying down\n")
+    assert [(x.cue, x.start_s, x.end_s) for x in read_labels(path)] == [
+        ("slumped_posture", 1.0, 2.0), ("head_down", 3.0, 4.0), ("leaning_back", 5.0, 6.0)
+    ]

@@ -1,0 +1,73 @@
+"""The package's layout keeps the data flow one-way: each module imports only modules of lower
+layers; one module imports mediapipe, one runs SQL, only the app imports streamlit."""
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.processes import REPO
+
+PACKAGE = REPO / "cue_trainer"
+
+#: Layers, lowest first; a module may import from any lower layer, never from its own or a higher one.
+LAYERS = [
+    {"__init__", "catalogue", "clock"},
+    {"records", "frames", "profiles"},
+    {"landmarks", "scoring", "labels"},
+    {"features"},
+    {"baseline", "store"},
+    {"cues"},
+    {"coach"},
+    {"analysis", "recording"},
+    {"videos", "tuning", "review", "live"},
+    {"batch", "cli"},
+    {"__main__"},
+]
+LAYER = {m: i for i, layer in enumerate(LAYERS) for m in layer}
+
+
+def imports(path: Path) -> set[str]:
+    """Top-level names imported by a module (``cue_trainer.x`` as ``cue_trainer.x``)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return out
+
+
+MODULES = sorted(p.stem for p in PACKAGE.glob("*.py"))
+
+
+def test_every_module_has_a_layer():
+    assert set(MODULES) == set(LAYER)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_imports_go_down_the_layers_only(module):
+    ours = {name.split(".")[1] if "." in name else "__init__" for name in imports(PACKAGE / f"{module}.py")
+            if name == "cue_trainer" or name.startswith("cue_trainer.")}
+    ours.discard(module)
+    upward = {m for m in ours if m == "app" or LAYER[m] >= LAYER[module]}
+    assert not upward, f"{module} (layer {LAYER[module]}) imports {sorted(upward)}"
+
+
+def test_one_module_imports_mediapipe_one_runs_sql_and_only_the_app_imports_streamlit():
+    files = list(PACKAGE.rglob("*.py"))
+    by = lambda pred: {p.relative_to(PACKAGE).as_posix() for p in files if any(map(pred, imports(p)))}  # noqa: E731
+    assert by(lambda n: n.startswith("mediapipe")) == {"landmarks.py"}
+    assert by(lambda n: n == "sqlite3") == {"store.py"}
+    assert all(p.startswith("app/") for p in by(lambda n: n.startswith("streamlit")))
+    assert not any("execute(" in p.read_text() for p in files if p.name != "store.py")
+
+
+def test_old_helper_names_are_gone():
+    """The helpers the read model replaced are not used (or defined) anywhere."""
+    old = ["marks_of", "pauses_of", "session_profile", "events_for", "noticing_score", "_row_to_suggestion",
+           "practice_stretches", "suggestion_ids", "GLOBAL_COOLDOWN_RANGE_S", "DEFAULT_TOLERANCE_S", "cue_trainer.session",
+           "def mmss"]
+    texts = {p: p.read_text() for d in ("cue_trainer", "pipelines", "tests", "notebooks")
+             for p in (REPO / d).rglob("*") if p.suffix in (".py", ".ipynb") and p.name != "test_layout.py"}
+    found = [(name, p.name) for name in old for p, text in texts.items() if name in text]
+    assert found == []
