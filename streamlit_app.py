@@ -13,5 +13,6 @@ st.navigation(
         st.Page(PAGES / "review.py", title="Review"),
         st.Page(PAGES / "process.py", title="Process a video"),
         st.Page(PAGES / "sessions.py", title="Sessions"),
-    ]
+    ],
+    position="top",  # the whole width for the pages: practising needs the video and the marks side by side
 ).run()

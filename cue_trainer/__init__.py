@@ -14,6 +14,7 @@ modules above it in this list (tests/test_layout.py checks it):
     recording              the read model: one stored session loaded once, replayed, scored
     videos, live           a video file into a session; a webcam stream shared by two threads
     review, tuning         what the Review shows and exports; threshold sweeps
+    progress               the noticing score across sessions, per practitioner and per cue
     batch, cli             a folder of videos on all cores; the command line
 
 ``app/`` (the only package that imports Streamlit) and ``pipelines/`` are entry points too.

@@ -126,6 +126,11 @@ class Analysis:
         self._pause_start: float | None = None
         self._resume_phase: Phase = "waiting"
 
+    @property
+    def calibrating_since(self) -> float | None:
+        """When the current calibration began (the person first in view), or None."""
+        return self._cal_start
+
     # -- control ----------------------------------------------------------------------------
     def recalibrate(self) -> None:
         """Start a new baseline calibration with the next frame that shows the person."""

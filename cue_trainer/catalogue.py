@@ -44,7 +44,7 @@ CUES: tuple[CueSpec, ...] = (
         "shoulder widths", "above", (0.05, 2.0), "head and shoulders",
     ),
     CueSpec(
-        "low_energy", "Less movement and a lower posture than earlier", "Less energy",
+        "low_energy", "Less movement and a lower posture than earlier", "Lower & stiller",
         "mean of three parts, each 0-1: stillness (as low_movement), eyes less open (half as open = 1), "
         "lower posture (half a shoulder width = 1); needs at least two of them",
         "share", "above", (0.1, 1.0), "the person",

@@ -24,13 +24,35 @@ class _ArgumentParser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"cue-trainer: {message[0].upper()}{message[1:]}. See 'cue-trainer --help'.\n")
 
 
-def _positive_float(text: str) -> float:
+def positive_int(text: str) -> int:
+    """A whole number above 0 (for counts such as --workers)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def calibration_seconds(text: str) -> float:
+    """A baseline length within the profile's range (3 to 600 s)."""
+    from cue_trainer.profiles import CALIBRATION_RANGE_S
+
+    lo, hi = CALIBRATION_RANGE_S
+    value = positive_float(text)
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from {lo:g} to {hi:g} seconds")
     return value
 
 
@@ -47,10 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("process", help="analyse a recorded video into a session")
     pr.add_argument("video", help="video file (anything OpenCV reads: mp4, avi, mkv, webm, …)")
     pr.add_argument("--profile", help="profile TOML with thresholds (default: the shipped defaults)")
-    pr.add_argument("--fps", type=_positive_float, default=10.0, help="analysis rate, frames per second (default 10)")
+    pr.add_argument("--fps", type=positive_float, default=10.0, help="analysis rate, frames per second (default 10)")
     pr.add_argument(
-        "--calibration-s", type=_positive_float, default=None,
-        help="baseline window, seconds from when the person is first in view (default: the profile's, 20)",
+        "--calibration-s", type=calibration_seconds, default=None,
+        help="baseline window, seconds from when the person is first in view, 3 to 600 (default: the profile's, 20)",
     )
     pr.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
 
@@ -68,9 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     sc = ssub.add_parser("score", help="the noticing score: the practitioner's marks against the episodes")
     sc.add_argument("id", type=int)
     sc.add_argument("--profile", help="re-score under another profile (replays the recorded features)")
-    sc.add_argument("--tolerance-s", type=_positive_float, default=None, help="hit window around an episode, seconds (default 5)")
+    sc.add_argument("--tolerance-s", type=positive_float, default=None, help="hit window around an episode, seconds (default 5)")
     de = ssub.add_parser("delete", help="remove a session and everything recorded for it")
     de.add_argument("id", type=int)
+    tr = ssub.add_parser("trend", help="the noticing score across practised sessions, oldest first, and per cue")
+    tr.add_argument("--practitioner", help="only this practitioner's sessions")
+    tr.add_argument("--json", action="store_true", help="print JSON: the sessions and the per-cue totals")
     return p
 
 
@@ -140,7 +165,7 @@ def cmd_process(args) -> int:
         f"in {format_clock(result.elapsed_s)} ({speed:.1f}× real time), {result.frames} frames."
     )
     if result.note:
-        print(result.note)
+        print(result.note + (" (--calibration-s)" if "shorter baseline" in result.note else ""))
     print()
     print(_episode_table(result.events, result.suggestions))
     print()
@@ -245,6 +270,31 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_trend(args) -> int:
+    from cue_trainer.progress import per_cue, trend
+
+    scores = trend(_store(args), args.practitioner)
+    cues = per_cue(scores)
+    if args.json:
+        print(json.dumps({"sessions": [s.as_dict() for s in scores],
+                          "per_cue": cues.round(3).to_dict("records")}, indent=2))
+        return EXIT_OK
+    if not scores:
+        who = f" by {args.practitioner}" if args.practitioner else ""
+        print(f"No practised sessions{who} yet. Practise in the app (make run), then come back.")
+        return EXIT_OK
+    print(format_table([
+        {"id": s.session_id, "started": local_time(s.started_at), "practitioner": s.practitioner or "–",
+         "mode": s.mode or "–", "length": format_clock(s.duration_s), "noticed": f"{s.noticed} of {s.changes}",
+         "false alarms / 10 min": round(s.false_alarms_per_10_min, 1)}
+        for s in scores
+    ]))
+    if len(cues):
+        print("\nPer cue, over these sessions")
+        print(format_table([{**r, "noticed share": f"{100 * r['noticed share']:.0f} %"} for r in cues.to_dict("records")]))
+    return EXIT_OK
+
+
 def cmd_delete(args) -> int:
     store = _store(args)
     info = store.session(args.id)
@@ -269,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = cmd_process if args.command == "process" else {
         "list": cmd_list, "show": cmd_show, "export": cmd_export, "delete": cmd_delete, "score": cmd_score,
+        "trend": cmd_trend,
     }[args.action]
     return guarded(handler, args)
 

@@ -12,7 +12,7 @@ def format_clock(t: float | None) -> str:
     """Seconds as mm:ss, or h:mm:ss from an hour on ("--:--" for None or NaN); fractions are cut."""
     if t is None or not math.isfinite(t):
         return "--:--"
-    t = int(max(0.0, t))
+    t = int(max(0.0, t) + 1e-6)  # 1.9999999 (30 frames at 1/15 s) reads as 00:02
     h, m, s = t // 3600, t // 60 % 60, t % 60
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 

@@ -17,6 +17,7 @@ The rule for one cue, on its signal s (negated for cues that fire *below* their 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -88,13 +89,17 @@ class CueState:
 
     ``status`` is "active" (a confirmed episode is running), "inactive", or "unknown" (``reason``
     says what cannot be seen). ``value`` is the current signal in the cue's unit (NaN if unknown).
+    ``above_s`` is how long the signal has been past the threshold (0 when it is not), to compare
+    with ``min_duration_s``: an episode is confirmed once it has lasted that long.
     """
 
     cue: str
-    status: str
+    status: Literal["active", "inactive", "unknown"]
     value: float
     threshold: float
     reason: str = ""
+    above_s: float = 0.0
+    min_duration_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -191,10 +196,11 @@ class CueEngine:
                     if cue in self._no_baseline
                     else f"can't see {BY_ID[cue].needs}"
                 )
-                states[cue] = CueState(cue, "unknown", value, threshold, reason)
+                states[cue] = CueState(cue, "unknown", value, threshold, reason, min_duration_s=float(self._min_d[i]))
             else:
                 status = "active" if self._active[i] and not np.isnan(self._confirmed[i]) else "inactive"
-                states[cue] = CueState(cue, status, value, threshold)
+                above = float(t - self._start[i]) if self._active[i] else 0.0
+                states[cue] = CueState(cue, status, value, threshold, above_s=above, min_duration_s=float(self._min_d[i]))
         return CueUpdate(t, states, confirmed, ended)
 
     def finish(self) -> list[CueEvent]:

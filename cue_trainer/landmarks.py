@@ -1,13 +1,20 @@
 """Landmark detection: MediaPipe Pose (full model) and FaceMesh (refined, with irises) on the CPU.
 
-Owns: ``Landmarks`` (the typed result), the landmark index names, and ``LandmarkDetector``.
-This is the only module that imports mediapipe, and it does so lazily so that importing the
-names and types stays cheap. Imports: frames.
+Owns: ``Landmarks`` (the typed result), the landmark index names, ``LandmarkDetector`` and
+``quiet_native_stderr``. This is the only module that imports mediapipe, and it does so lazily so
+that importing the names and types stays cheap. Imports: frames.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
 from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
 from enum import IntEnum
@@ -18,6 +25,56 @@ import numpy as np
 from cue_trainer.frames import Frame
 
 logger = logging.getLogger(__name__)
+
+#: What MediaPipe's C++ side (absl, TFLite) prints straight to file descriptor 2 when its graphs
+#: start or first see a person: notices, not errors. Nothing else is held back.
+NATIVE_NOISE = re.compile(
+    r"Created TensorFlow Lite XNNPACK delegate"
+    r"|All log messages before absl::InitializeLog\(\) is called"
+    r"|inference_feedback_manager\.cc:\d+\] Feedback manager requires a model with a single signature"
+    r"|landmark_projection_calculator\.cc:\d+\] Using NORM_RECT without IMAGE_DIMENSIONS"
+)
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_quiet_saved: int | None = None
+_quiet_file = None
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Hold back MediaPipe's C++ start-up notices (``NATIVE_NOISE``) while the block runs.
+
+    The C++ side writes to file descriptor 2 directly, below Python. While any block is inside,
+    descriptor 2 points to a temporary file; when the last one leaves, it is restored and every
+    line captured that is not a known notice — a real error, or another thread's output — is
+    written to the real stderr. Nests and is safe across threads (one redirection for all).
+    """
+    global _quiet_depth, _quiet_saved, _quiet_file
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            sys.stderr.flush()
+            if _quiet_file is None:
+                _quiet_file = tempfile.TemporaryFile()
+            _quiet_saved = os.dup(2)
+            os.dup2(_quiet_file.fileno(), 2)
+        _quiet_depth += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0:
+                sys.stderr.flush()
+                os.dup2(_quiet_saved, 2)
+                os.close(_quiet_saved)
+                _quiet_file.seek(0)
+                captured = _quiet_file.read().decode("utf-8", "replace")
+                _quiet_file.seek(0)
+                _quiet_file.truncate()
+                kept = [line for line in captured.splitlines(keepends=True) if line.strip() and not NATIVE_NOISE.search(line)]
+                if kept:
+                    os.write(2, "".join(kept).encode())
+
 
 POSE_POINTS = 33
 FACE_POINTS = 478  # 468 mesh points + 2 × 5 iris points (refine_landmarks=True)
@@ -172,6 +229,15 @@ class LandmarkDetector:
     """
 
     def __init__(self, *, static_images: bool = False, face: bool = True, min_confidence: float = 0.5) -> None:
+        # The graphs start their threads in the constructor and print their notices from there, a
+        # little later; hold them back from now until the models have seen a person (or 10 s).
+        self._start_quiet = contextlib.ExitStack()
+        self._start_quiet.enter_context(quiet_native_stderr())
+        self._quiet_until = time.monotonic() + 10.0
+        self._create(static_images, face, min_confidence)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facemesh")
+
+    def _create(self, static_images: bool, face: bool, min_confidence: float) -> None:
         import mediapipe as mp  # heavy (~1 s); only this module imports it
 
         self._pose = mp.solutions.pose.Pose(
@@ -192,10 +258,17 @@ class LandmarkDetector:
             if face
             else None
         )
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facemesh")
 
     def detect(self, frame: Frame) -> Landmarks:
         """Landmarks of the most prominent person in ``frame`` (an empty result if there is none)."""
+        # The graphs print more notices when they first see a person.
+        with quiet_native_stderr():
+            lm = self._detect(frame)
+        if (lm.has_pose and lm.has_face) or time.monotonic() > self._quiet_until:
+            self._start_quiet.close()
+        return lm
+
+    def _detect(self, frame: Frame) -> Landmarks:
         rgb = np.ascontiguousarray(frame.rgb)
         if self._face is None:
             return Landmarks.from_mediapipe(frame.t, frame.size, self._pose.process(rgb), None)
@@ -206,6 +279,7 @@ class LandmarkDetector:
         return Landmarks.from_mediapipe(frame.t, frame.size, pose_result, face_result)
 
     def close(self) -> None:
+        self._start_quiet.close()
         self._pool.shutdown()
         self._pose.close()
         if self._face is not None:

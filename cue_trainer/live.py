@@ -36,7 +36,8 @@ class LiveSnapshot:
         t: session time of the latest analysed frame (None before the first).
         phase: "waiting", "calibrating", "practising", "paused" or "ended".
         states: cue states of the latest frame (practising only).
-        suggestion: the newest suggestion not yet answered (its ``id`` is its store row).
+        suggestion: the newest suggestion not yet answered and still on show (offered less than
+            ``suggestion_visible_s`` ago; its ``id`` is its store row).
         frames_received, frames_analysed: counts since the start (the difference was dropped
             because analysis was busy or the analysis rate is lower than the camera's).
         baseline: feature name -> baseline value, once calibrated.
@@ -68,6 +69,7 @@ class LiveSession:
         partner, practitioner, mode: stored with the session ("coach" or "quiz").
         calibration_s: baseline window (default: the profile's).
         max_fps: analysis rate cap; faster cameras have frames skipped, never queued.
+        suggestion_visible_s: how long an unanswered suggestion stays on show.
         detector: the landmark detector for this stream (default: a new one, closed at ``stop``).
         clock: monotonic seconds; the session clock is ``clock() - start``.
     """
@@ -82,6 +84,7 @@ class LiveSession:
         mode: str = "coach",
         calibration_s: float | None = None,
         max_fps: float = 15.0,
+        suggestion_visible_s: float = 20.0,
         detector: LandmarkDetector | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -89,6 +92,7 @@ class LiveSession:
         self.profile = profile
         self.mode = mode
         self.max_fps = max_fps
+        self.suggestion_visible_s = suggestion_visible_s
         self.clock = clock
         self._own_detector = detector is None
         self.detector = detector or LandmarkDetector()
@@ -155,13 +159,16 @@ class LiveSession:
     # -- page thread ---------------------------------------------------------------------------
     def snapshot(self) -> LiveSnapshot:
         with self._lock:
+            now = self.now()
+            if self._open is not None and now - self._open.t >= self.suggestion_visible_s:
+                self._open = None  # it has faded unanswered
             b = self._analysis.baseline
             baseline = {}
             if b is not None:
                 baseline = {n: float(v) for n, v in zip(FEATURES, b.center_) if math.isfinite(v)}
             return LiveSnapshot(
                 session_id=self.session_id,
-                now_s=self.now(),
+                now_s=now,
                 t=self._last_t,
                 phase="ended" if self._ended else self._analysis.phase,
                 calibration_left_s=self._calibration_left if self._analysis.phase == "calibrating" else None,
@@ -225,3 +232,12 @@ class LiveSession:
     @property
     def ended(self) -> bool:
         return self._ended
+
+    @property
+    def calibration_s(self) -> float:
+        """The baseline window, seconds."""
+        return self._analysis.calibration_s
+
+    @property
+    def paused(self) -> bool:
+        return self._analysis.phase == "paused"

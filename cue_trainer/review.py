@@ -20,6 +20,7 @@ from cue_trainer.cues import CUE_INDEX, runs
 from cue_trainer.profiles import Profile
 from cue_trainer.records import RESPONSE_TEXT, CueEvent, Suggestion
 from cue_trainer.recording import Recording
+from cue_trainer.scoring import CueScore
 from cue_trainer.store import SessionStore
 
 #: Most points per cue line in the timeline; longer sessions are thinned evenly for the chart.
@@ -47,6 +48,16 @@ def summary(events: list[CueEvent]) -> pd.DataFrame:
             rows.append({"cue": BY_ID[cue].label, "episodes": len(durations), "total (s)": round(sum(durations), 1),
                          "longest (s)": round(max(durations), 1)})
     return pd.DataFrame(rows, columns=["cue", "episodes", "total (s)", "longest (s)"])
+
+
+def score_table(scores: list[CueScore]) -> pd.DataFrame:
+    """The noticing score as a narrow table (fits a phone): cue, noticed ("3 of 5"), false alarms,
+    not scored (only when some marks were), median delay; indexed by the short cue name."""
+    rows = [{"cue": r.short, "noticed": f"{r.hits} of {r.episodes}", "false alarms": r.false_alarms,
+             "not scored": r.not_scored,
+             "delay (s)": "–" if np.isnan(r.median_delay_s) else f"{r.median_delay_s:+.1f}"} for r in scores]
+    df = pd.DataFrame(rows).set_index("cue")
+    return df if df["not scored"].any() else df.drop(columns="not scored")
 
 
 def outcome(rec: Recording, s: Suggestion) -> str:

@@ -102,9 +102,11 @@ class CueScore:
         return BY_ID[self.cue].short if self.cue in BY_ID else "All cues"
 
     def as_row(self) -> dict:
+        """The row people read: short cue name, changes (episodes), noticed (hits), missed, false
+        alarms, not scored (couldn't see), median delay (s)."""
         return {
-            "cue": self.label, "episodes": self.episodes, "hits": self.hits, "misses": self.misses,
-            "false alarms": self.false_alarms, "not scored (couldn't see)": self.not_scored,
+            "cue": self.short, "changes": self.episodes, "noticed": self.hits, "missed": self.misses,
+            "false alarms": self.false_alarms, "not scored": self.not_scored,
             "median delay (s)": None if math.isnan(self.median_delay_s) else round(self.median_delay_s, 1),
         }
 

@@ -35,6 +35,15 @@ class ProcessResult:
     note: str | None
 
 
+def baseline_note(analysis: Analysis, duration_s: float) -> str:
+    """Why a video gave no baseline, in one sentence that says what is true."""
+    since = analysis.calibrating_since
+    if since is None:
+        return "Nobody was in view long enough to calibrate a baseline, so no cues were detected."
+    return (f"The video ended {max(0.0, duration_s - since):.0f} s into the {analysis.calibration_s:g} s baseline "
+            "(the person was in view), so no cues were detected; analyse it again with a shorter baseline.")
+
+
 def process_video(
     path,
     *,
@@ -84,7 +93,7 @@ def process_video(
                     "it may be truncated or damaged.")
             duration = analysis.last_t or 0.0
         elif analysis.baseline is None:
-            note = "Nobody was in view long enough to calibrate a baseline, so no cues were detected."
+            note = baseline_note(analysis, duration)
         store.end_session(session_id, duration_s=duration, status=status, note=note)
     except BaseException:
         analysis.finish()

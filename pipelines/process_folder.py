@@ -10,7 +10,7 @@ import sys
 from tqdm import tqdm
 
 from cue_trainer.batch import find_videos, process_many
-from cue_trainer.cli import guarded
+from cue_trainer.cli import calibration_seconds, guarded, positive_float, positive_int
 from cue_trainer.profiles import load_profile
 from cue_trainer.store import default_home
 
@@ -31,9 +31,11 @@ def run(args) -> int:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="process_folder", description=__doc__.splitlines()[0])
     p.add_argument("folder")
-    p.add_argument("--workers", type=int, default=None, help="parallel processes (default: CPU cores)")
-    p.add_argument("--fps", type=float, default=10.0)
-    p.add_argument("--calibration-s", type=float, default=None)
+    # The same validators as cue-trainer process: a bad value is one sentence before anything runs.
+    p.add_argument("--workers", type=positive_int, default=None, help="parallel processes (default: CPU cores)")
+    p.add_argument("--fps", type=positive_float, default=10.0, help="analysis rate, frames per second")
+    p.add_argument("--calibration-s", type=calibration_seconds, default=None,
+                   help="baseline window, 3 to 600 s (default: the profile's)")
     p.add_argument("--profile", default=None)
     p.add_argument("--home", default=None, help="data directory (default: $CUE_TRAINER_HOME or the user's)")
     return guarded(run, p.parse_args(argv), prog="process_folder")

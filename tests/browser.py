@@ -96,3 +96,30 @@ def wait_until_idle(page, timeout_s: float = 20.0) -> None:
     page.wait_for_timeout(500)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=timeout_s * 1000)
     page.wait_for_timeout(300)
+
+
+#: Texts of every button whose label breaks inside a word (a word's letters on two lines).
+BROKEN_WORDS_JS = """() => {
+  const broken = [];
+  for (const b of document.querySelectorAll('button')) {
+    if (!b.offsetParent) continue;  // not shown
+    const walker = document.createTreeWalker(b, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      const re = /\\S+/g; let m;
+      while ((m = re.exec(node.textContent))) {
+        const r = document.createRange();
+        r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+        if (tops.size > 1) broken.push(b.innerText);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def inside(box: dict | None, width: float, height: float) -> bool:
+    """Whether an element's bounding box lies wholly inside a width × height viewport."""
+    return box is not None and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= width + 0.5 \
+        and box["y"] + box["height"] <= height + 0.5

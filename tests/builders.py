@@ -1,9 +1,12 @@
-"""Hand-built landmarks for tests that need exact geometry rather than a model's output."""
+"""Hand-built landmarks for tests that need exact geometry rather than a model's output, and a
+stored session made from them."""
 from __future__ import annotations
 
 import numpy as np
 
-from cue_trainer.landmarks import POSE_POINTS, PoseLandmark as P
+from cue_trainer.analysis import Analysis
+from cue_trainer.landmarks import POSE_POINTS, Landmarks, PoseLandmark as P
+from cue_trainer.profiles import default_profile
 
 SIZE = (640, 480)
 
@@ -27,3 +30,23 @@ UPRIGHT = {
 def lowered(points: dict[P, tuple[float, float]], dy: float) -> dict[P, tuple[float, float]]:
     """The same points ``dy`` frame heights lower."""
     return {p: (x, y + dy) for p, (x, y) in points.items()}
+
+
+NO_HANDS = {p: xy for p, xy in UPRIGHT.items() if p not in (P.LEFT_WRIST, P.RIGHT_WRIST)}  # hands out of view
+
+
+def practise(store, practitioner: str, marks: list[tuple[float, str]], *, source="live") -> int:
+    """A stored 30 s Quiz session from hand-built landmarks (no hands in view): 5 s baseline, sitting
+    lower from 10 s to 20 s (one slumped episode and its suggestion), then upright; plus ``marks``."""
+    sid = store.create_session(source=source, partner="Ann", practitioner=practitioner, mode="quiz",
+                               profile_toml=default_profile().to_toml())
+    analysis = Analysis(default_profile(), recorder=store.recorder(sid), calibration_s=5.0)
+    for i in range(300):
+        t = i / 10
+        points = lowered(NO_HANDS, 0.12) if 10 <= t < 20 else NO_HANDS
+        analysis.step(Landmarks(t, SIZE, pose=pose_from(points)))
+    analysis.finish()
+    for t, cue in marks:
+        store.add_mark(sid, t, cue)
+    store.end_session(sid, duration_s=30.0)
+    return sid

@@ -20,13 +20,24 @@ def test_about_page_states_the_limits(app_home):
     assert "does not read emotions" in text and "no diagnosis" in text and "No video is saved" in text
 
 
-def test_sessions_page_lists_stored_sessions(app_home):
+def test_sessions_page_lists_sessions_with_local_times_names_and_scores(app_home):
     store = SessionStore(app_home)
-    sid = store.create_session(source="video", source_path="talk.mp4", profile_toml=default_profile().to_toml())
-    store.end_session(sid, duration_s=12.0)
+    video = store.create_session(source="video", source_path="talk.mp4", profile_toml=default_profile().to_toml())
+    store.end_session(video, duration_s=12.0)
+    live = store.create_session(source="live", partner="Ann", practitioner="Bo", mode="quiz",
+                                profile_toml=default_profile().to_toml())
+    store.end_session(live, duration_s=75.4)
     at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=30)
     at.run()
     at.switch_page(str(REPO / "cue_trainer/app/pages/sessions.py")).run()
     assert not at.exception
     df = at.dataframe[0].value
-    assert df["source"].tolist() == ["talk.mp4"] and df["status"].tolist() == ["complete"]
+    assert df["id"].tolist() == [live, video]
+    assert df["partner"].tolist() == ["Ann", ""] and df["practitioner"].tolist() == ["Bo", ""]
+    assert df["kind"].tolist() == ["live · quiz", "video"] and df["length"].tolist() == ["01:15", "00:12"]
+    assert df["started"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d").all()  # local time, to the minute
+    assert df["open"].tolist() == [f"/review?session={live}", f"/review?session={video}"]
+    at.selectbox(key="delete_pick").set_value(video).run()
+    at.button(key="confirm_delete").click().run()
+    assert [s.id for s in store.sessions()] == [live]
+    assert any(f"Session {video} was deleted." in s.value for s in at.success)

@@ -38,6 +38,15 @@ def test_process_prints_the_episode_table(processed_home):
     assert "No cue episodes were detected." in steady.stdout
 
 
+def test_a_baseline_longer_than_the_video_says_so_and_suggests_a_shorter_one(clip, tmp_path):
+    out = run_cli("process", str(clip("steady")), home=tmp_path / "home")  # 16 s, default 20 s baseline
+    assert out.returncode == 0, out.stderr
+    assert ("The video ended 16 s into the 20 s baseline (the person was in view), so no cues were detected; "
+            "analyse it again with a shorter baseline. (--calibration-s)") in out.stdout
+    assert "Nobody was in view" not in out.stdout
+    assert out.stderr == ""  # nothing from MediaPipe's C++ side either
+
+
 def test_sessions_list_newest_first(processed_home):
     home, _ = processed_home
     out = run_cli("sessions", "list", home=home)
@@ -104,6 +113,9 @@ BAD = {
         (["process", "{zero_bytes}"], r"is not a video this program can read"),  # empty file
         (["process", "{good}", "--profile", "{bad_profile}"], r"cues\.head_down\.threshold = 500 is out of range"),
         (["process", "{good}", "--fps", "0"], r"must be greater than 0"),  # bad option value
+        # a baseline outside the profile's range (one frame, or forever)
+        (["process", "{good}", "--calibration-s", "0.01"], r"'0.01' must be from 3 to 600 seconds"),
+        (["process", "{good}", "--calibration-s", "inf"], r"'inf' must be from 3 to 600 seconds"),
         (["sessions", "show", "99"], r"There is no session 99"),  # unknown session
         (["sessions", "export", "99", "--out", "{dir}"], r"There is no session 99"),
     ],

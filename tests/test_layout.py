@@ -19,7 +19,7 @@ LAYERS = [
     {"cues"},
     {"coach"},
     {"analysis", "recording"},
-    {"videos", "tuning", "review", "live"},
+    {"videos", "tuning", "review", "live", "progress"},
     {"batch", "cli"},
     {"__main__"},
 ]

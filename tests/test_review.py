@@ -70,7 +70,7 @@ def test_cli_score_and_tier_export(reviewed, tmp_path):
     out = run_cli("sessions", "score", str(r.session_id), home=home)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0].split()[:2] == ["cue", "episodes"]
+    assert lines[0].split()[:3] == ["cue", "changes", "noticed"]
     row = next(l for l in lines if l.startswith("Sitting lower"))
     assert row.split()[-6:] == ["1", "1", "0", "0", "0", "1.0"]  # episodes, hits, misses, false alarms, unseen, delay
     assert "You noticed 1 of 1 change, typically 1.0 s after it began; 1 mark matched nothing." in out.stdout

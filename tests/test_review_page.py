@@ -8,6 +8,7 @@ from tests.processes import REPO
 from cue_trainer.profiles import default_profile
 from cue_trainer.videos import process_video
 from cue_trainer.store import SessionStore
+from tests.builders import practise
 
 def table_with(at, column):
     """The table on the page that has ``column``, with its index (the cue) as a column."""
@@ -38,14 +39,17 @@ def test_review_shows_score_and_switches_sessions(two_sessions):
     at.run()
     assert not at.exception
     assert at.selectbox(key="review_pick").value == first
-    score = table_with(at, "hits")
-    assert score["cue"].tolist() == ["Sitting lower / slumping compared with earlier", "Head lowered", "All cues"]
-    assert score["hits"].tolist() == [1, 0, 1] and score["false alarms"].tolist() == [0, 1, 1]
+    score = table_with(at, "noticed")
+    assert score["cue"].tolist() == ["Sitting lower", "Head lowered", "All cues"]
+    assert score["noticed"].tolist() == ["1 of 1", "0 of 0", "1 of 1"] and score["false alarms"].tolist() == [0, 1, 1]
+    assert score["delay (s)"].tolist() == ["+1.0", "–", "+1.0"]
+    headline = next(m.value for m in at.markdown if "score-headline" in m.value)
+    assert "You noticed 1 of 1 change, typically 1.0 s after it began; 1 mark matched nothing." in headline
     assert table_with(at, "longest (s)")["episodes"].tolist() == [1]
     at.selectbox(key="review_pick").set_value(second).run()
     assert not at.exception
     assert "Ann & Bo" in at.selectbox(key="review_pick").format_func(second)
-    assert table_with(at, "hits")["cue"].tolist() == ["All cues"]
+    assert table_with(at, "noticed")["cue"].tolist() == ["All cues"]
 
 
 def test_delete_removes_the_session(two_sessions):
@@ -84,8 +88,8 @@ def test_review_rescores_under_a_chosen_profile(two_sessions, home):
     assert at.selectbox(key="review_profile").options == ["as recorded", "default", "broken", "strict"]
     at.selectbox(key="review_profile").set_value("strict").run()
     assert not at.exception
-    score = table_with(at, "hits")
-    assert score.loc[score.cue == "Sitting lower / slumping compared with earlier", "episodes"].tolist() == [0]
+    score = table_with(at, "noticed")
+    assert score.loc[score.cue == "Sitting lower", "noticed"].tolist() == ["0 of 0"]
     assert len(store.events(first)) == 1  # the stored session is unchanged
     at.selectbox(key="review_profile").set_value("broken").run()
     assert "cues.slumped_posture.threshold = 99 is out of range" in at.error[0].value
@@ -103,7 +107,39 @@ def test_review_under_a_rescore_profile_reads_the_features_once_and_replays_once
     with caplog.at_level(logging.DEBUG, logger="cue_trainer"):
         at.run()
     assert not at.exception
-    assert table_with(at, "hits").episodes.tolist()[0] == 0  # it did render under the strict profile
+    assert table_with(at, "noticed").noticed.tolist()[0] == "0 of 0"  # it did render under the strict profile
     messages = [r.getMessage() for r in caplog.records]
     assert sum(m.startswith(f"loaded the features of session {first}") for m in messages) == 1
     assert sum(m.startswith(f"replaying session {first} ") for m in messages) == 1
+
+
+def test_quiz_suggestions_read_hidden_and_unseen_marks_are_not_scored(home, monkeypatch):
+    """A Quiz session: its suggestion was never shown ("hidden (quiz)", not "no answer"); a mark for
+    a hand at the face while the app could not see the hands is "not scored", not a false alarm."""
+    monkeypatch.setenv("CUE_TRAINER_HOME", str(home))
+    store = SessionStore(home)
+    sid = practise(store, "Bo", [(12.0, "slumped_posture"), (15.0, "face_touching")])
+    at = AppTest.from_file(REVIEW, default_timeout=60)
+    at.query_params["session"] = str(sid)
+    at.run()
+    assert not at.exception
+    score = table_with(at, "noticed").set_index("cue")
+    assert score.loc["Hand at face", "not scored"] == 1 and score.loc["Hand at face", "false alarms"] == 0
+    assert score.loc["All cues", "false alarms"] == 0
+    headline = next(m.value for m in at.markdown if "score-headline" in m.value)
+    assert "1 was not scored because the app couldn't see that cue" in headline
+    (suggestion,) = [m.value for m in at.markdown if "Sitting lower —" in m.value]
+    assert suggestion.endswith("*(hidden (quiz))*")
+
+
+def test_process_page_warns_when_the_baseline_is_most_of_the_video_and_offers_a_shorter_one(clip, home,
+                                                                                          monkeypatch):
+    monkeypatch.setenv("CUE_TRAINER_HOME", str(home))
+    at = AppTest.from_file(PROCESS, default_timeout=60).run()
+    at.text_input(key="video_path").input(str(clip("steady"))).run()  # 16 s; the default baseline is 20 s
+    (warning,) = at.warning
+    assert warning.value.startswith("The 20 s baseline is longer than steady.mp4 (00:16)")
+    at.button(key="use_shorter").click().run()
+    assert at.number_input(key="calib").value == 5 and not at.warning
+    at.number_input(key="calib").set_value(14).run()  # most of the video: still a warning
+    assert at.warning[0].value.startswith("The 14 s baseline is most of steady.mp4")

@@ -7,6 +7,7 @@ Runs in streamlit-webrtc's worker thread: never calls ``st.*``; the page reads t
 from __future__ import annotations
 
 import logging
+import threading
 
 import av
 import cv2
@@ -17,6 +18,11 @@ from cue_trainer.landmarks import Landmarks, PoseLandmark as P
 from cue_trainer.live import LiveSession
 
 logger = logging.getLogger(__name__)
+
+#: How long a stream that ended without Stop waits before its session is kept as incomplete. The
+#: webcam component's own STOP ends the stream too; the page then stops the session as complete
+#: within this time, so only a closed tab or a lost camera leaves an incomplete session.
+ABANDON_GRACE_S = 3.0
 
 _BONES = (
     (P.LEFT_SHOULDER, P.RIGHT_SHOULDER), (P.LEFT_SHOULDER, P.LEFT_ELBOW), (P.LEFT_ELBOW, P.LEFT_WRIST),
@@ -57,7 +63,7 @@ class PracticeProcessor(VideoProcessorBase):
         rgb = frame.to_ndarray(format="rgb24")
         lm = self.live.process(rgb)
         lm = lm if lm is not None else self.live.last_landmarks
-        if self.overlay and lm is not None:
+        if self.overlay and lm is not None and not self.live.paused:  # no stale landmarks while paused
             rgb = draw_overlay(rgb, lm)
         return av.VideoFrame.from_ndarray(rgb, format="rgb24")
 
@@ -74,4 +80,9 @@ class PracticeProcessor(VideoProcessorBase):
     def on_ended(self) -> None:
         if not self.live.ended:
             logger.info("Stream of session %s ended without Stop", self.live.session_id)
-            self.live.abandon("The camera stopped or the page closed before Stop; what was recorded is kept.")
+            timer = threading.Timer(
+                ABANDON_GRACE_S, self.live.abandon,
+                args=("The camera stopped or the page closed before Stop; what was recorded is kept.",),
+            )
+            timer.daemon = True
+            timer.start()

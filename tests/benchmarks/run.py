@@ -21,7 +21,7 @@ import numpy as np
 from cue_trainer.analysis import Analysis
 from cue_trainer.cues import detect_events
 from cue_trainer.features import FEATURES, INDEX
-from cue_trainer.landmarks import Landmarks
+from cue_trainer.landmarks import Landmarks, quiet_native_stderr
 from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore
 from cue_trainer.videos import process_video
@@ -35,13 +35,16 @@ STEPS = [(10.0, {}), (5.0, {"dy": 0.1}), (5.0, {"scale": 0.8}), (5.0, {"angle": 
 def per_frame(tmp: Path) -> None:
     import mediapipe as mp  # the reference: MediaPipe alone, as a bare loop would call it
 
-    pose = mp.solutions.pose.Pose(model_complexity=1)
-    face = mp.solutions.face_mesh.FaceMesh(max_num_faces=1, refine_landmarks=True)
+    clip = list(frames(STEPS, FPS))
+    with quiet_native_stderr():  # MediaPipe's start-up notices are not benchmark output
+        pose = mp.solutions.pose.Pose(model_complexity=1)
+        face = mp.solutions.face_mesh.FaceMesh(max_num_faces=1, refine_landmarks=True)
+        pose.process(clip[0])
+        face.process(clip[0])
     store = SessionStore(tmp / "home")
     profile = default_profile()
     sid = store.create_session(source="video", profile_toml=profile.to_toml())
     analysis = Analysis(profile, recorder=store.recorder(sid), calibration_s=5.0)
-    clip = list(frames(STEPS, FPS))
     inference, ours = [], []
     for i, rgb in enumerate(clip):
         t = i / FPS

@@ -1,54 +1,85 @@
-"""Practice page: consent, names, webcam, calibration, coach/quiz mode, marks, suggestions.
+"""Practice page: the practitioner's instrument. Video on one side; clock, marks and (Coach mode)
+cues on the other, all on one screen. Setup collapses and locks while a session runs (the page
+reruns once when a session starts or ends, so that the setup shows it).
 
-Thin: the analysis lives in ``cue_trainer.live``; the webcam boundary in ``cue_trainer.app.video``.
+Thin: the analysis lives in ``cue_trainer.live``; the webcam boundary in ``app.video``; the panels
+in ``app.setup`` and ``app.live_panels``.
 """
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from cue_trainer.app import panels
+from cue_trainer.app import keys, live_panels, style
+from cue_trainer.app.setup import current_setup, setup_panel
 from cue_trainer.app.video import PracticeProcessor
 from cue_trainer.live import LiveSession
 from cue_trainer.store import SessionStore
 
-st.title("Practice")
-st.markdown(panels.LIMITS)
+style.apply()
+home = SessionStore().home
+st.markdown("### Practice")
+previous = st.session_state.get("live_session")
+locked = previous is not None and not previous.ended  # a session is running: setup stays as it was
+ended = st.session_state.get("ended_session")
+if ended is not None and not locked:
+    with st.container(horizontal=True, vertical_alignment="center", key="saved"):
+        st.success(f"Session {ended} is saved.", width=260)
+        if st.button(f"Review session {ended}", type="primary", icon=":material/insights:", key="to_review"):
+            st.session_state["review_session"] = ended
+            st.switch_page("cue_trainer/app/pages/review.py")
+setup_panel(home, current_setup(home), locked=locked)
+setup = current_setup(home)
 
-profile = panels.profile_picker(SessionStore().home)
-setup = panels.setup(profile)
-if setup is None:
-    st.stop()
 
-st.subheader("3 · Camera")
+def stop(live: LiveSession) -> None:
+    """End the session as complete (the app's Stop, or the webcam component's own STOP)."""
+    st.session_state["ended_session"] = live.stop()
+    st.session_state["stop_stream"] = True
+    st.session_state.pop("live_session", None)
+
+
+def on_stream_change() -> None:
+    # The webcam component's STOP: end the session exactly as Stop does, not as "incomplete".
+    ctx = st.session_state.get("practice")
+    live = st.session_state.get("live_session")
+    if ctx is not None and not ctx.state.playing and live is not None and not live.ended:
+        stop(live)
 
 
 def make_processor() -> PracticeProcessor:
     # Runs when the stream starts: one LiveSession (and one detector) per stream.
     live = LiveSession(
-        store=SessionStore(), profile=profile, partner=setup.partner, practitioner=setup.practitioner,
-        mode=setup.mode, calibration_s=setup.calibration_s,
+        store=SessionStore(home), profile=setup.profile, partner=setup.partner, practitioner=setup.practitioner,
+        mode=setup.mode, calibration_s=setup.calibration_s, suggestion_visible_s=setup.suggestion_visible_s,
     )
     return PracticeProcessor(live, overlay=setup.overlay)
 
 
-stop_requested = st.session_state.pop("stop_stream", False)
-ctx = webrtc_streamer(
-    key="practice",
-    mode=WebRtcMode.SENDRECV,
-    video_processor_factory=make_processor,
-    media_stream_constraints={"video": True, "audio": False},
-    rtc_configuration={"iceServers": []},  # this machine only: no STUN/TURN servers are contacted
-    async_processing=True,
-    desired_playing_state=False if stop_requested else None,
-)
-if ctx.video_processor is not None:
-    ctx.video_processor.overlay = setup.overlay
-
-ended = st.session_state.get("ended_session")
-if ended is not None and ctx.video_processor is None:
-    st.success(f"Session {ended} is saved.")
-    if st.button(f"Review session {ended}", icon=":material/insights:", key="to_review"):
-        st.session_state["review_session"] = ended
-        st.switch_page("cue_trainer/app/pages/review.py")
-
-panels.live_panel(ctx, coach=setup.mode == "coach")
-panels.controls(ctx)
+running = False
+if setup.consented:
+    video_col, side = st.columns([1.25, 1], gap="medium")
+    with video_col:
+        stop_requested = st.session_state.pop("stop_stream", False)
+        ctx = webrtc_streamer(
+            key="practice",
+            mode=WebRtcMode.SENDRECV,
+            video_processor_factory=make_processor,
+            media_stream_constraints={"video": True, "audio": False},
+            rtc_configuration={"iceServers": []},  # this machine only: no STUN/TURN servers are contacted
+            async_processing=True,
+            desired_playing_state=False if stop_requested else None,
+            video_html_attrs={"style": {"width": "100%"}, "controls": False, "autoPlay": True, "muted": True},
+            on_change=on_stream_change,
+        )
+        if ctx.video_processor is not None:
+            ctx.video_processor.overlay = setup.overlay
+            st.session_state["live_session"] = ctx.video_processor.live
+        elif not ctx.state.playing and not ctx.state.signalling:
+            on_stream_change()  # the component's STOP, should its change callback have been missed
+    running = ctx.video_processor is not None and not ctx.video_processor.live.ended
+    with side:
+        live_panels.status_panel(ctx)
+        live_panels.controls_panel(ctx, on_stop=lambda live: (stop(live), st.rerun(scope="app")))
+        live_panels.cue_panel(ctx, coach=setup.mode == "coach", alert=setup.alert)
+    keys.install()
+if running != locked:
+    st.rerun()  # a session started or ended in this run: draw the setup locked or unlocked

@@ -1,15 +1,22 @@
-"""Process a video page: a recorded video becomes a session, then its review opens."""
+"""Process a video page: a recorded video becomes a session, then its review opens. Before
+analysing, the page checks the baseline against the video's length and offers a shorter one."""
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 
 from cue_trainer import InputError
+from cue_trainer.app import style
+from cue_trainer.clock import format_clock
 from cue_trainer.frames import VideoFileSource
 from cue_trainer.profiles import CALIBRATION_RANGE_S, default_profile
-from cue_trainer.videos import VIDEO_SUFFIXES, process_video
 from cue_trainer.store import SessionStore
+from cue_trainer.videos import VIDEO_SUFFIXES, process_video
 
+#: Warn when the baseline takes more than this share of the video: little would be left to analyse.
+MOST_OF_THE_VIDEO = 0.8
+
+style.apply()
 st.title("Process a video")
 st.markdown(
     "Analyse a recorded conversation the same way as a live session. The video is read from this "
@@ -20,10 +27,30 @@ profile = default_profile()
 upload = st.file_uploader("Video file", type=[s.lstrip(".") for s in VIDEO_SUFFIXES], key="upload")
 path_text = st.text_input("…or a path on this computer", key="video_path", placeholder="/home/me/interview.mp4")
 c1, c2 = st.columns(2)
-fps = c1.number_input("Analysis rate (frames/s)", 1.0, 30.0, 10.0, 1.0, key="fps")
-calibration_s = c2.number_input(
-    "Baseline length (s)", CALIBRATION_RANGE_S[0], CALIBRATION_RANGE_S[1], profile.calibration_s, 1.0, key="calib"
-)
+fps = c1.number_input("Analysis rate (frames/s)", 1, 30, 10, 1, key="fps")
+if "calib" not in st.session_state:
+    st.session_state["calib"] = int(profile.calibration_s)
+calibration_s = c2.number_input("Baseline length (s)", int(CALIBRATION_RANGE_S[0]), int(CALIBRATION_RANGE_S[1]),
+                                step=1, key="calib",
+                                help="The first seconds with the person in view, which later changes compare with.")
+
+
+def shorter(seconds: int) -> None:
+    st.session_state["calib"] = seconds
+
+
+def check_length(path: Path, name: str) -> None:
+    """Warn before analysing when the baseline would take (most of) the video, and offer a shorter one."""
+    try:
+        duration = VideoFileSource(path).duration_s
+    except InputError:
+        return  # said in one sentence when Analyse is pressed
+    if duration and calibration_s >= MOST_OF_THE_VIDEO * duration:
+        suggested = int(max(CALIBRATION_RANGE_S[0], min(20, duration // 3)))
+        what = "longer than" if calibration_s >= duration else "most of"
+        st.warning(f"The {calibration_s} s baseline is {what} {name} ({format_clock(duration)}), so little or "
+                   f"nothing would be left to analyse. A {suggested} s baseline leaves {duration - suggested:.0f} s.")
+        st.button(f"Use a {suggested} s baseline", key="use_shorter", on_click=shorter, args=(suggested,))
 
 
 def analyse(path: Path, name: str | None = None) -> int:
@@ -33,29 +60,32 @@ def analyse(path: Path, name: str | None = None) -> int:
         if expected:
             bar.progress(min(1.0, done / expected), text=f"Analysed {done} of {expected} frames")
 
-    result = process_video(path, store=SessionStore(), profile=profile, fps=fps, calibration_s=calibration_s,
-                           progress=progress, source_name=name)
+    result = process_video(path, store=SessionStore(), profile=profile, fps=float(fps),
+                           calibration_s=float(calibration_s), progress=progress, source_name=name)
     bar.progress(1.0, text=f"Done: {result.frames} frames, {len(result.events)} cue episodes.")
     return result.session_id
 
 
-if st.button("Analyse", type="primary", key="analyse", disabled=upload is None and not path_text.strip()):
-    try:
-        if upload is not None:
-            with tempfile.TemporaryDirectory() as d:
-                tmp = Path(d) / Path(upload.name).name
-                tmp.write_bytes(upload.getvalue())
-                try:
-                    VideoFileSource(tmp)  # one clear sentence for a non-video, before anything is stored
-                except InputError as e:
-                    raise InputError(str(e).replace(str(tmp), upload.name)) from None
-                sid = analyse(tmp, upload.name)  # an upload is recorded by its name, not the temp path
+with tempfile.TemporaryDirectory() as d:
+    chosen: tuple[Path, str | None] | None = None
+    if upload is not None:
+        tmp = Path(d) / Path(upload.name).name
+        tmp.write_bytes(upload.getvalue())
+        chosen = (tmp, upload.name)  # an upload is recorded by its name, not the temp path
+    elif path_text.strip():
+        chosen = (Path(path_text.strip()).expanduser(), None)
+    if chosen is not None:
+        check_length(chosen[0], chosen[1] or chosen[0].name)
+    if st.button("Analyse", type="primary", key="analyse", disabled=chosen is None):
+        path, name = chosen
+        try:
+            try:
+                VideoFileSource(path)  # one clear sentence for a non-video, before anything is stored
+            except InputError as e:
+                raise InputError(str(e).replace(str(path), name or str(path))) from None
+            sid = analyse(path, name)
+        except InputError as e:
+            st.error(str(e))
         else:
-            path = Path(path_text.strip()).expanduser()
-            VideoFileSource(path)
-            sid = analyse(path)
-    except InputError as e:
-        st.error(str(e))
-    else:
-        st.session_state["review_session"] = sid
-        st.switch_page("cue_trainer/app/pages/review.py")
+            st.session_state["review_session"] = sid
+            st.switch_page("cue_trainer/app/pages/review.py")

@@ -1,17 +1,17 @@
-"""Review page: timeline, per-cue summary, noticing score, suggestions, exports, delete."""
-import pandas as pd
+"""Review page: the score at a glance, then the timeline, suggestions, exports and delete."""
 import streamlit as st
 
 from cue_trainer import InputError
-from cue_trainer.app.charts import timeline_chart
+from cue_trainer.app import panels, style
+from cue_trainer.app.charts import cue_chart, legend_html
 from cue_trainer.catalogue import BY_ID
-from cue_trainer.app import panels
 from cue_trainer.clock import format_clock, local_time
 from cue_trainer.recording import Recording
-from cue_trainer.review import bundle, outcome, summary, tier_text, timeline
-from cue_trainer.scoring import RULES, SCORE_TOLERANCE_S
+from cue_trainer.review import bundle, outcome, score_table, shown_cues, summary, tier_text, timeline
+from cue_trainer.scoring import RULES, SCORE_TOLERANCE_S, headline
 from cue_trainer.store import SessionStore
 
+style.apply()
 st.title("Review")
 if "deleted" in st.session_state:
     st.success(f"Session {st.session_state.pop('deleted')} was deleted.")
@@ -24,8 +24,8 @@ if not sessions:
 
 def describe(s) -> str:
     who = " & ".join(x for x in (s.partner, s.practitioner) if x) or (s.source_path or "")
-    source = "live" if s.source == "live" else "video"
-    return f"#{s.id} · {local_time(s.started_at)} · {who} · {format_clock(s.duration_s)} · {source} · {s.status}"
+    kind = f"live, {s.mode}" if s.source == "live" and s.mode else s.source
+    return f"#{s.id} · {local_time(s.started_at)} · {who} · {format_clock(s.duration_s)} · {kind} · {s.status}"
 
 
 ids = [s.id for s in sessions]
@@ -42,43 +42,55 @@ info = rec.info
 if info.status != "complete" or info.note:
     st.warning(info.note or "This session never ended cleanly; it holds what was recorded until then.")
 
-profile = panels.profile_picker(store.home, label="Score under profile", key="review_profile", recorded=True)
+head = st.container()  # the headline, written once the score is known
+c1, c2 = st.columns([3, 1])
+with c2:
+    profile = panels.profile_picker(store.home, label="Score under profile", key="review_profile", recorded=True)
+    tolerance = st.number_input("Hit window (s)", 1, 60, int(SCORE_TOLERANCE_S), 1, key="tolerance",
+                                help="How far before a change starts or after it ends a mark still counts.")
+scores = rec.score(profile, tolerance_s=float(tolerance))
+head.markdown(f'<p id="score-headline" style="font-size:1.35rem;font-weight:600">{headline(scores[-1])}</p>',
+              unsafe_allow_html=True)
 if profile is not None:
-    st.caption(f"Re-scored under the profile “{profile.name}”: the recorded features are replayed with its "
-               "thresholds; the stored session is unchanged.")
-events = rec.events_under(profile)
+    head.caption(f"Re-scored under the profile “{profile.name}”: the recorded features are replayed with its "
+                 "thresholds; the stored session is unchanged.")
+with c1:
+    st.table(score_table(scores))
+    st.caption(RULES.format(tol=tolerance))
+
 st.subheader("Timeline")
 df = timeline(rec, profile)
 if df.empty:
     st.write("Nothing to plot: no baseline was calibrated in this session.")
 else:
-    st.altair_chart(timeline_chart(df))
-    st.caption(
-        "Blue: each cue's signal; dashed orange: its threshold; red bars: detected episodes; green lines: "
-        "your marks; purple triangles: suggestions; shaded: calibration, pauses and stretches the camera "
-        "could not see. Drag to pan, scroll to zoom."
-    )
+    length = max(rec.duration_s, float(df.end.max()), 1.0)
+    st.markdown(legend_html(), unsafe_allow_html=True)
+    lo, hi = st.slider("Show (s)", 0.0, float(round(length + 0.5)), (0.0, float(round(length + 0.5))), step=1.0,
+                       key="span", help="Narrow the time span to look closely.")
+    for cue in shown_cues(profile or rec.profile):
+        spec = BY_ID[cue]
+        rows = df[df.cue == spec.short]
+        st.markdown(f"**{spec.short}** <span style='color:#868e96'>· {spec.label.lower()} · in {spec.unit}</span>",
+                    unsafe_allow_html=True)
+        st.altair_chart(cue_chart(rows, spec.unit, (lo, hi)), key=f"chart-{cue}")
+    st.caption("Each row is one cue in its own unit, compared with your partner's baseline, along the session "
+               "time. The line is the signal (gaps where the app could not see); once past the dashed threshold "
+               "for long enough, it counts as a change.")
 
 c1, c2 = st.columns(2)
 with c1:
     st.subheader("Per cue")
-    table = summary(events)
+    table = summary(rec.events_under(profile))
     if table.empty:
         st.write("No cue episodes.")
     else:
         st.table(table.set_index("cue").style.format(precision=1))
 with c2:
-    st.subheader("Noticing score")
-    tolerance = st.number_input("Hit window (s)", 1.0, 60.0, SCORE_TOLERANCE_S, 1.0, key="tolerance")
-    rows = [r.as_row() for r in rec.score(profile, tolerance_s=tolerance)]
-    st.table(pd.DataFrame(rows).set_index("cue").style.format(precision=1, na_rep="–"))
-    st.caption(RULES.format(tol=tolerance))
-
-st.subheader("Check-in suggestions")
-if not rec.suggestions:
-    st.write("No suggestions were offered in this session.")
-for s in rec.suggestions:
-    st.markdown(f"- **{format_clock(s.t)}** · {BY_ID[s.cue].short} — “{s.text}” *({outcome(rec, s)})*")
+    st.subheader("Check-in suggestions")
+    if not rec.suggestions:
+        st.write("No suggestions were offered in this session.")
+    for s in rec.suggestions:
+        st.markdown(f"- **{format_clock(s.t)}** · {BY_ID[s.cue].short} — “{s.text}” *({outcome(rec, s)})*")
 
 st.subheader("Export")
 e1, e2, e3 = st.columns(3)

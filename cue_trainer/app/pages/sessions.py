@@ -1,20 +1,102 @@
-"""Sessions page: the stored sessions, newest first."""
+"""Sessions page: every stored session (open in Review, delete), and progress across sessions:
+the noticing score over time, per practitioner, and which cues are noticed or missed."""
+import altair as alt
+import pandas as pd
 import streamlit as st
 
+from cue_trainer import InputError
+from cue_trainer.app import style
+from cue_trainer.clock import format_clock, local_time
+from cue_trainer.progress import per_cue, trend
 from cue_trainer.store import SessionStore
 
+style.apply()
 st.title("Sessions")
+if "deleted" in st.session_state:
+    st.success(f"Session {st.session_state.pop('deleted')} was deleted.")
 store = SessionStore()
 sessions = store.sessions()
 if not sessions:
-    st.write("No sessions yet. Analyse a video with `cue-trainer process VIDEO`.")
+    st.info("No sessions yet. Practise live, or analyse a video on “Process a video” or with "
+            "`cue-trainer process VIDEO`.")
+    st.caption(f"Store: {store.path}")
+    st.stop()
+
+
+@st.cache_data(show_spinner="Scoring the sessions…")
+def scores_of(home: str, stamp: tuple):
+    """The trend of the store in ``home``; ``stamp`` (ids, ends, frames) makes new sessions count."""
+    return trend(SessionStore(home))
+
+
+scores = scores_of(str(store.home), tuple((s.id, s.ended_at, s.frames, s.status) for s in sessions))
+by_id = {s.session_id: s for s in scores}
+table = pd.DataFrame([
+    {
+        # What matters most first, so that a phone shows it before scrolling sideways.
+        "id": s.id, "started": local_time(s.started_at),
+        "noticed": f"{by_id[s.id].noticed} of {by_id[s.id].changes}" if s.id in by_id else "",
+        "open": f"/review?session={s.id}",
+        "partner": s.partner or "", "practitioner": s.practitioner or "",
+        "kind": f"live · {s.mode}" if s.source == "live" and s.mode else s.source, "length": format_clock(s.duration_s),
+        "status": s.status, "source": s.source_path or "",
+    }
+    for s in sessions
+])
+st.dataframe(
+    table, hide_index=True, key="sessions_table",
+    column_config={"open": st.column_config.LinkColumn("open", display_text="Review"),
+                   "id": st.column_config.NumberColumn("id", format="%d")},
+)
+
+with st.popover("Delete a session"):
+    doomed = st.selectbox("Session", [s.id for s in sessions], key="delete_pick",
+                          format_func=lambda i: next(f"#{s.id} · {local_time(s.started_at)} · "
+                                                     f"{s.partner or s.source_path or ''}" for s in sessions if s.id == i))
+    st.write("It and everything recorded with it will be removed from this computer for good.")
+    if st.button("Delete permanently", type="primary", key="confirm_delete"):
+        try:
+            store.delete_session(doomed)
+        except InputError as e:
+            st.error(str(e))
+        else:
+            st.session_state["deleted"] = doomed
+            st.rerun()
+
+st.subheader("Progress")
+if not scores:
+    st.write("Practise a few sessions and your noticing score appears here, session by session.")
 else:
-    st.dataframe(
-        [
-            {"id": s.id, "started (UTC)": s.started_at, "status": s.status, "source": s.source_path or s.source,
-             "length (s)": s.duration_s, "events": s.events}
-            for s in sessions
-        ],
-        hide_index=True,
-    )
+    people = sorted({s.practitioner or "(no name)" for s in scores})
+    who = st.selectbox("Practitioner", ["everyone", *people], key="who")
+    mine = [s for s in scores if who == "everyone" or (s.practitioner or "(no name)") == who]
+    points = pd.DataFrame([
+        {"session": f"#{s.session_id}", "started": local_time(s.started_at), "practitioner": s.practitioner or "(no name)",
+         "noticed share": s.noticed_share, "false alarms / 10 min": s.false_alarms_per_10_min}
+        for s in mine
+    ])
+    order = points.session.tolist()
+    c1, c2 = st.columns(2)
+    for col, measure in zip((c1, c2), ("noticed share", "false alarms / 10 min")):
+        chart = alt.Chart(points).mark_line(point=True).encode(
+            x=alt.X("session:N", sort=order, title="session, oldest first"),
+            y=alt.Y(f"{measure}:Q", title=measure,
+                    scale=alt.Scale(domain=[0, 1]) if measure.startswith("noticed") else alt.Undefined),
+            color=alt.Color("practitioner:N", legend=alt.Legend(orient="top", title=None)),
+            tooltip=["session", "started", "practitioner", alt.Tooltip(f"{measure}:Q", format=".2f")],
+        ).properties(height=300, width="container")
+        col.altair_chart(chart, key=f"trend-{measure[:7]}")
+    cues = per_cue(mine)
+    if len(cues):
+        st.markdown("**Which changes you notice, and which you miss**")
+        long = cues[["cue", "noticed", "missed"]].melt(id_vars="cue", var_name="outcome", value_name="changes")
+        st.altair_chart(alt.Chart(long).mark_bar().encode(
+            y=alt.Y("cue:N", sort=cues.cue.tolist(), title=None),
+            x=alt.X("changes:Q", title="changes the app counted"),
+            color=alt.Color("outcome:N", scale=alt.Scale(domain=["noticed", "missed"], range=["#2f9e44", "#fa5252"]),
+                            legend=alt.Legend(orient="top", title=None)),
+            tooltip=["cue", "outcome", "changes"],
+        ).properties(height=alt.Step(34), width="container"), key="per-cue")
+    st.caption("The noticing score counts a change as noticed when you marked it within the hit window; "
+               "see a session's Review for the rules. The same figures: `cue-trainer sessions trend`.")
 st.caption(f"Store: {store.path}")

@@ -1,0 +1,211 @@
+"""The Practice page's live panels: the session clock and phase, the practitioner's marks and
+controls, and (Coach mode only) the cue badges, the current suggestion and the live values.
+
+Owns: ``status_panel``, ``controls_panel``, ``cue_panel`` (fragments: the status and cue panels
+refresh twice a second without rerunning the page; the controls rerun only when used) and the
+text helpers they share. Reads the ``LiveSession`` the webcam processor holds; never touches the
+worker thread's state except through the session's lock-guarded methods.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import wave
+
+import numpy as np
+import streamlit as st
+
+from cue_trainer.catalogue import BY_ID, CUES
+from cue_trainer.clock import format_clock
+from cue_trainer.cues import CueState
+from cue_trainer.features import FEATURE_DOCS
+
+MARKABLE = [c for c in CUES if c.suggests]
+PHASE_TEXT = {
+    "waiting": "Waiting for the partner to be in view",
+    "calibrating": "Baseline: please sit naturally",
+    "practising": "Practising",
+    "paused": "Paused — nothing is analysed or recorded",
+    "ended": "Ended",
+}
+KEYS_HELP = (
+    "**Keys** — `1`–`9` mark what you noticed (the number on each button) · `P` pause or resume · "
+    "`N` write a note · `?` show or hide this help. Keys work as soon as the camera runs; while you "
+    "type a note they type into the note."
+)
+#: How long a newly started cue's badge flashes, seconds.
+FRESH_S = 2.0
+
+
+def _live(ctx):
+    processor = ctx.video_processor
+    return processor.live if processor is not None else None
+
+
+def format_value(cue: str, value: float) -> str:
+    """A cue's signal in its unit, rounded as people read it ("not yet" when unknown)."""
+    if value is None or not math.isfinite(value):
+        return "not yet"
+    unit = BY_ID[cue].unit
+    if unit == "degrees":
+        return f"{value:.0f}°"
+    if unit == "share":
+        return f"{100 * value:.0f} %"
+    if unit == "shoulder widths":
+        return f"{value:.2f} shoulder widths"
+    return f"{value:.2f}"
+
+
+def state_text(state: CueState) -> str:
+    """What a cue's state means, in words."""
+    if state.status == "unknown":
+        return state.reason
+    if state.status == "active":
+        return "showing now"
+    if state.above_s > 0:
+        return f"past the threshold for {state.above_s:.1f} of {state.min_duration_s:g} s"
+    return "not showing"
+
+
+@st.fragment(run_every=1.0)
+def status_panel(ctx) -> None:
+    """Session clock, phase and the baseline countdown; refreshes every second (the clock's tick)."""
+    live = _live(ctx)
+    if live is None:
+        st.caption("Press **START** under the video to turn the camera on. The session begins with the baseline.")
+        return
+    if st.session_state.get("controls_for") != live.session_id:
+        # The clock appears together with the mark buttons (drawn by the page's next full run), so
+        # that a key pressed as soon as the clock runs always has its button.
+        st.caption("Starting the session…")
+        return
+    snap = live.snapshot()
+    fps = snap.frames_analysed / snap.now_s if snap.now_s > 0 else 0.0
+    st.markdown(
+        f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" '
+        f'data-session="{snap.session_id}" data-received="{snap.frames_received}" '
+        f'data-analysed="{snap.frames_analysed}"><span class="clock">{format_clock(snap.now_s)}</span> · '
+        f"{PHASE_TEXT[snap.phase]} <span class=\"suggestion-time\">· session {snap.session_id} · "
+        f"{fps:.0f} frames/s, {100 * snap.dropped_share:.0f} % skipped</span></div>",
+        unsafe_allow_html=True,
+    )
+    # The same slots on every refresh, filled or emptied, so that nothing stale stays on screen.
+    progress, error = st.empty(), st.empty()
+    if snap.phase == "calibrating" and snap.calibration_left_s is not None:
+        total = live.calibration_s
+        done = min(1.0, max(0.0, 1.0 - snap.calibration_left_s / total))
+        progress.progress(done, text=f"Baseline: {snap.calibration_left_s:.0f} s left of {total:.0f} s")
+    if snap.error:
+        error.warning(snap.error)
+
+
+@st.fragment
+def controls_panel(ctx, *, on_stop) -> None:
+    """The mark grid (keys 1–9), a note (key N), pause (key P), recalibrate, stop. Reruns only when used."""
+    live = _live(ctx)
+    if live is None:
+        return
+    phase = live.snapshot().phase  # callbacks below run before this, so it is current
+    off = phase in ("ended", "paused")
+    st.session_state["controls_for"] = live.session_id
+    with st.container(horizontal=True, gap="small", key="mark-grid"):
+        for i, spec in enumerate(MARKABLE, start=1):
+            # Streamlit shows the shortcut key on the button itself.
+            if st.button(spec.short, key=f"mark-{spec.id}", shortcut=str(i), help=spec.label, disabled=off,
+                         width=140):
+                t = live.mark(spec.id)
+                st.toast(f"Marked “{spec.short}” at {format_clock(t)}")
+    with st.form("note", clear_on_submit=True, border=False):
+        c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+        note = c1.text_input("Note", placeholder="Anything else you noticed (key N)", label_visibility="collapsed",
+                             key="note_text", disabled=off)
+        if c2.form_submit_button("Add note", disabled=off) and note.strip():
+            t = live.mark(None, note.strip())
+            st.toast(f"Note added at {format_clock(t)}")
+    with st.container(horizontal=True, gap="small"):
+        if phase == "paused":
+            st.button("Resume", key="resume", shortcut="P", on_click=live.resume)
+        else:
+            st.button("Pause", key="pause", shortcut="P", disabled=phase == "ended", on_click=live.pause)
+        st.button("Recalibrate", key="recalibrate", disabled=off, on_click=live.recalibrate)
+        if st.button("Stop", key="stop", type="primary", disabled=phase == "ended"):
+            on_stop(live)
+        st.button("Keys ?", key="keys_help", type="tertiary",  # "?" is handled by app.keys
+                  on_click=lambda: st.session_state.update(show_keys=not st.session_state.get("show_keys", False)))
+    if st.session_state.get("show_keys"):
+        st.info(KEYS_HELP)
+
+
+def _badges(states: dict[str, CueState]) -> str:
+    parts = []
+    for spec in CUES:
+        state = states.get(spec.id)
+        if state is None:
+            continue
+        text = spec.short if state.status != "unknown" else f"{spec.short}: {state.reason}"
+        fresh = state.status == "active" and state.above_s - state.min_duration_s < FRESH_S
+        parts.append(
+            f'<span class="cue-badge{" fresh" if fresh else ""}" data-cue="{spec.id}" '
+            f'data-status="{state.status}">{html.escape(text)}</span>'
+        )
+    return "".join(parts)
+
+
+def _chime() -> bytes:
+    """A soft 0.3 s two-tone chime as WAV bytes."""
+    rate = 22050
+    t = np.arange(int(0.3 * rate)) / rate
+    tone = 0.25 * (np.sin(2 * np.pi * 660 * t) + 0.5 * np.sin(2 * np.pi * 990 * t)) * np.exp(-8 * t)
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((tone * 32767).astype("<i2").tobytes())
+    return buf.getvalue()
+
+
+@st.fragment(run_every=0.5)
+def cue_panel(ctx, *, coach: bool, alert: bool) -> None:
+    """Coach mode: cue badges, the current suggestion (with its time; it fades) and the live values.
+    Quiz mode: one line saying they are hidden — nothing else, so nothing can give the answers away."""
+    live = _live(ctx)
+    if live is None:
+        return
+    if not coach:
+        st.caption("Quiz mode: the app's cues, suggestions and live values stay hidden until the review.")
+        return
+    snap = live.snapshot()
+    if snap.phase != "practising":
+        return
+    st.markdown(f'<div id="cue-badges" data-now="{snap.now_s:.3f}">{_badges(snap.states)}</div>', unsafe_allow_html=True)
+    if alert:
+        started = {(c, round(snap.now_s - s.above_s, 1)) for c, s in snap.states.items()
+                   if s.status == "active" and s.above_s - s.min_duration_s < 1.0}
+        new = started - st.session_state.setdefault("chimed", set())
+        if new:
+            st.session_state["chimed"] |= new
+            b64 = base64.b64encode(_chime()).decode()
+            st.markdown(f'<audio autoplay src="data:audio/wav;base64,{b64}"></audio>', unsafe_allow_html=True)
+    if snap.suggestion is not None:
+        s = snap.suggestion
+        with st.container(border=True, key="suggestion"):
+            st.markdown(f'**Check-in idea** <span class="suggestion-time">· {BY_ID[s.cue].short.lower()} · '
+                        f"at {format_clock(s.t)}</span>", unsafe_allow_html=True)
+            st.markdown(s.text)
+            with st.container(horizontal=True, gap="small"):
+                st.button("Asked it", key=f"asked-{s.id}", on_click=live.respond, args=(s.id, "asked"))
+                st.button("Not now", key=f"notnow-{s.id}", on_click=live.respond, args=(s.id, "not_now"))
+    if st.toggle("Live values and thresholds", key="show_values"):
+        st.table([
+            {"cue": BY_ID[cue].short, "now": format_value(cue, s.value), "threshold": format_value(cue, s.threshold),
+             "state": state_text(s)}
+            for cue, s in snap.states.items() if BY_ID[cue].suggests
+        ])
+        with st.expander("Baseline measures"):
+            st.table([
+                {"measure": FEATURE_DOCS[k], "baseline": f"{v:.3g}" if math.isfinite(v) else "not measured"}
+                for k, v in snap.baseline.items() if k not in ("present", "speed")
+            ])

@@ -1,0 +1,104 @@
+"""The Practice page's setup: consent from both people, names, mode, profile, timings.
+
+Owns: ``Setup``, ``current_setup`` (the chosen values, read from ``st.session_state``) and
+``setup_panel`` (the widgets; while a session runs they are collapsed and locked until Stop).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from cue_trainer.app import panels
+from cue_trainer.profiles import CALIBRATION_RANGE_S, Profile, ProfileError, available_profiles, load_profile
+
+DEFAULTS = {
+    "consent_partner": False, "consent_practitioner": False, "partner": "Partner", "practitioner": "Practitioner",
+    "mode": "Coach", "profile": "default", "calibration_s": None, "overlay": True, "suggestion_s": 20,
+    "alert": False,
+}
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the two people chose before the camera starts."""
+
+    consented: bool
+    partner: str
+    practitioner: str
+    mode: str  # "coach" or "quiz"
+    profile: Profile
+    profile_error: str | None
+    calibration_s: float
+    overlay: bool
+    suggestion_visible_s: float
+    alert: bool  # flash and chime when a cue starts (Coach mode)
+
+    @property
+    def summary(self) -> str:
+        who = " with ".join(x for x in (self.partner, self.practitioner) if x)
+        return f"{self.mode.title()} mode · {who} · baseline {self.calibration_s:.0f} s · profile {self.profile.name}"
+
+
+def _value(key: str):
+    return st.session_state.get(key, DEFAULTS[key])
+
+
+def current_setup(home) -> Setup:
+    """The setup as last chosen (the defaults before anything was chosen)."""
+    choices = available_profiles(home / "profiles")
+    name = _value("profile")
+    error = None
+    try:
+        profile = load_profile(choices.get(name))
+    except ProfileError as e:
+        profile, error = load_profile(None), f"{e} Using the default profile instead."
+    calibration = _value("calibration_s")
+    return Setup(
+        consented=bool(_value("consent_partner") and _value("consent_practitioner")),
+        partner=str(_value("partner")).strip(), practitioner=str(_value("practitioner")).strip(),
+        mode=str(_value("mode")).lower(), profile=profile, profile_error=error,
+        calibration_s=float(calibration if calibration is not None else profile.calibration_s),
+        overlay=bool(_value("overlay")), suggestion_visible_s=float(_value("suggestion_s")), alert=bool(_value("alert")),
+    )
+
+
+def setup_panel(home, setup: Setup, *, locked: bool) -> None:
+    """Draw the consent and setup widgets (disabled while ``locked``)."""
+    label = f"Setup — locked until Stop: {setup.summary}" if locked else "Before you start: consent and setup"
+    with st.expander(label, expanded=not locked, key=f"setup-{locked}"):
+        st.markdown(panels.LIMITS)
+        st.checkbox(
+            "**Partner:** I agree to be on camera. I know the app looks for coarse posture and movement "
+            "changes only, keeps no video, and that I can pause or stop at any time.",
+            key="consent_partner", disabled=locked,
+        )
+        st.checkbox(
+            "**Practitioner:** I agree to practise noticing, to ask rather than assume, and to treat what "
+            "my partner says about themselves as the answer.",
+            key="consent_practitioner", disabled=locked,
+        )
+        c1, c2 = st.columns(2)
+        c1.text_input("Partner's name", value=DEFAULTS["partner"], key="partner", disabled=locked)
+        c2.text_input("Practitioner's name", value=DEFAULTS["practitioner"], key="practitioner", disabled=locked)
+        c1, c2, c3 = st.columns(3)
+        c1.radio("Mode", ["Coach", "Quiz"], key="mode", horizontal=True, disabled=locked,
+                 help="Coach shows the app's cues and suggestions live. Quiz hides them until the review.")
+        choices = available_profiles(home / "profiles")
+        c2.selectbox("Profile", list(choices), key="profile", disabled=locked,
+                     help=f"Profiles are TOML files of thresholds; put yours in {home / 'profiles'}.")
+        c3.number_input(
+            "Baseline length (s)", min_value=int(CALIBRATION_RANGE_S[0]), max_value=int(CALIBRATION_RANGE_S[1]),
+            value=int(setup.profile.calibration_s), step=1, key="calibration_s", disabled=locked,
+            help="How long the partner sits naturally at the start, so that cues compare with them, not with others.",
+        )
+        c1, c2, c3 = st.columns(3)
+        c1.toggle("Show landmarks on the video", value=DEFAULTS["overlay"], key="overlay")
+        c2.number_input("Suggestions stay on screen (s)", min_value=5, max_value=300, value=DEFAULTS["suggestion_s"],
+                        step=5, key="suggestion_s", disabled=locked,
+                        help="An unanswered check-in suggestion fades after this long.")
+        c3.toggle("Flash and chime when a cue starts (Coach)", value=DEFAULTS["alert"], key="alert", disabled=locked)
+        if setup.profile_error:
+            st.error(setup.profile_error)
+        if not setup.consented:
+            st.info("The camera starts only after both people have agreed.")

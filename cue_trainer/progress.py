@@ -1,0 +1,101 @@
+"""Progress across sessions: the noticing score of each practised session, over time, per
+practitioner and per cue.
+
+Owns: ``SessionScore``, ``session_score``, ``trend`` and ``per_cue``. Imports: catalogue, recording,
+scoring, store. A session counts when someone practised noticing in it: a live session, or any
+session with marks.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from cue_trainer.catalogue import BY_ID, CUE_IDS
+from cue_trainer.recording import Recording
+from cue_trainer.scoring import SCORE_TOLERANCE_S
+from cue_trainer.store import SessionInfo, SessionStore
+
+
+@dataclass(frozen=True)
+class SessionScore:
+    """One session's noticing score.
+
+    Attributes:
+        per_cue: cue id -> (changes, noticed) for cues with changes or marks.
+    """
+
+    session_id: int
+    started_at: str
+    partner: str | None
+    practitioner: str | None
+    mode: str | None
+    status: str
+    duration_s: float
+    changes: int
+    noticed: int
+    false_alarms: int
+    not_scored: int
+    median_delay_s: float
+    per_cue: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def noticed_share(self) -> float:
+        """Noticed changes over all changes (NaN when the app counted none)."""
+        return self.noticed / self.changes if self.changes else math.nan
+
+    @property
+    def false_alarms_per_10_min(self) -> float:
+        return 600.0 * self.false_alarms / self.duration_s if self.duration_s > 0 else math.nan
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["per_cue"] = {c: {"changes": n, "noticed": h} for c, (n, h) in self.per_cue.items()}
+        d["noticed_share"] = None if math.isnan(self.noticed_share) else round(self.noticed_share, 3)
+        d["false_alarms_per_10_min"] = (None if math.isnan(self.false_alarms_per_10_min)
+                                        else round(self.false_alarms_per_10_min, 2))
+        d["median_delay_s"] = None if math.isnan(self.median_delay_s) else round(self.median_delay_s, 2)
+        return d
+
+
+def session_score(rec: Recording, tolerance_s: float = SCORE_TOLERANCE_S) -> SessionScore:
+    """The score of one recording under the profile it was recorded with."""
+    rows = rec.score(tolerance_s=tolerance_s)
+    total = rows[-1]
+    info = rec.info
+    return SessionScore(
+        info.id, info.started_at, info.partner, info.practitioner, info.mode, info.status, rec.duration_s,
+        total.episodes, total.hits, total.false_alarms, total.not_scored, total.median_delay_s,
+        {r.cue: (r.episodes, r.hits) for r in rows[:-1]},
+    )
+
+
+def practised(info: SessionInfo, marks: int | None = None) -> bool:
+    """Whether a session is one in which someone practised noticing."""
+    return info.source == "live" or bool(marks)
+
+
+def trend(store: SessionStore, practitioner: str | None = None) -> list[SessionScore]:
+    """The score of every practised session, oldest first; only ``practitioner``'s when given
+    (names compare without case or surrounding spaces)."""
+    wanted = practitioner.strip().casefold() if practitioner else None
+    out = []
+    for info in sorted(store.sessions(), key=lambda s: s.id):
+        if wanted is not None and (info.practitioner or "").strip().casefold() != wanted:
+            continue
+        rec = Recording.load(store, info.id)
+        if practised(info, len(rec.marks)) and rec.stretches:
+            out.append(session_score(rec))
+    return out
+
+
+def per_cue(scores: list[SessionScore]) -> pd.DataFrame:
+    """Per cue over the sessions: changes, noticed, missed and the noticed share, catalogue order."""
+    rows = []
+    for cue in CUE_IDS:
+        n = sum(s.per_cue.get(cue, (0, 0))[0] for s in scores)
+        h = sum(s.per_cue.get(cue, (0, 0))[1] for s in scores)
+        if n:
+            rows.append({"cue": BY_ID[cue].short, "changes": n, "noticed": h, "missed": n - h, "noticed share": h / n})
+    return pd.DataFrame(rows, columns=["cue", "changes", "noticed", "missed", "noticed share"])
