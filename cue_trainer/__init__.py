@@ -15,6 +15,7 @@ modules above it in this list (tests/test_layout.py checks it):
     videos, live           a video file into a session; a webcam stream shared by two threads
     review, tuning         what the Review shows and exports; threshold sweeps
     progress               the noticing score across sessions, per practitioner and per cue
+    framing                what the camera let the app see, and what to change
     batch, cli             a folder of videos on all cores; the command line
 
 ``app/`` (the only package that imports Streamlit) and ``pipelines/`` are entry points too.
@@ -36,6 +37,8 @@ def read_user_text(path, what: str, error: type[InputError] = InputError) -> str
     from pathlib import Path
 
     path = Path(path)
+    if path.exists() and not path.is_file():  # a folder, a device such as /dev/null, a pipe
+        raise error(f"The {what} {path} is not a regular file.")
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

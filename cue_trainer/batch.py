@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -33,12 +34,15 @@ def find_videos(folder: str | os.PathLike) -> list[Path]:
     """Video files directly in ``folder`` (by extension), sorted by name.
 
     Raises:
-        InputError: the folder does not exist.
+        InputError: the folder does not exist or holds no video.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"There is no folder at {folder}.")
-    return sorted(p.resolve() for p in folder.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+    videos = sorted(p.resolve() for p in folder.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+    if not videos:
+        raise InputError(f"There are no videos ({', '.join(VIDEO_SUFFIXES)}) in {folder}.")
+    return videos
 
 
 def _one(video: str, home: str, profile_toml: str, fps: float | None, calibration_s: float | None) -> BatchItem:
@@ -88,9 +92,32 @@ def process_many(
         for v in todo:
             record(_one(v, *args))
     else:
-        # "spawn": forking a process that already runs MediaPipe's threads crashes the children.
-        spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, max(1, len(todo))), mp_context=spawn) as pool:
-            for f in as_completed([pool.submit(_one, v, *args) for v in todo]):
-                record(f.result())
+        tries: dict[str, int] = {}
+        while todo:
+            todo = _pool_round(todo, args, workers, record, tries)
     return [results[str(v)] for v in videos]
+
+
+def _pool_round(todo: list[str], args: tuple, workers: int, record, tries: dict[str, int]) -> list[str]:
+    """Process ``todo`` on a pool of worker processes; returns the videos to try again in a new pool.
+
+    A worker that dies (killed, out of memory) breaks the whole pool: every video still in it is
+    tried once more in a fresh pool; one that was in a broken pool twice is reported as failed.
+    """
+    # "spawn": forking a process that already runs MediaPipe's threads crashes the children.
+    spawn = multiprocessing.get_context("spawn")
+    again = []
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=spawn) as pool:
+        futures = {pool.submit(_one, v, *args): v for v in todo}
+        for f in as_completed(futures):
+            video = futures[f]
+            try:
+                record(f.result())
+            except BrokenProcessPool:
+                tries[video] = tries.get(video, 0) + 1
+                if tries[video] < 2:
+                    again.append(video)
+                else:
+                    record(BatchItem(video, "failed", error=f"The worker analysing {video} stopped unexpectedly, twice; "
+                                                            "it may be too large for this computer's memory."))
+    return again

@@ -19,28 +19,39 @@ from cue_trainer.clock import format_clock, local_time
 EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str):  # one sentence, exit 2 (argparse's usage block is noise here)
-        self.exit(EXIT_INPUT, f"cue-trainer: {message[0].upper()}{message[1:]}. See 'cue-trainer --help'.\n")
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-sentence errors and exit status 2 (its usage block is noise here); the
+    pipelines use it too."""
+
+    def error(self, message: str):
+        self.exit(EXIT_INPUT, f"{self.prog}: {message[0].upper()}{message[1:]}. See '{self.prog} --help'.\n")
+
+
+def _parsed(text: str, kind, what: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+
+
+def session_number(text: str) -> int:
+    """A session id as stored (1 to 2^63 - 1)."""
+    value = _parsed(text, int, "a session number")
+    if not 1 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"there is no session {text}")
+    return value
 
 
 def positive_int(text: str) -> int:
     """A whole number above 0 (for counts such as --workers)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
+    if _parsed(text, int, "a whole number") < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
+    return int(text)
 
 
 def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
+    value = _parsed(text, float, "a number")
+    if not value > 0:  # NaN fails this too
         raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
     return value
 
@@ -50,21 +61,21 @@ def calibration_seconds(text: str) -> float:
     from cue_trainer.profiles import CALIBRATION_RANGE_S
 
     lo, hi = CALIBRATION_RANGE_S
-    value = positive_float(text)
-    if not lo <= value <= hi:
+    value = _parsed(text, float, "a number")
+    if not lo <= value <= hi:  # NaN fails this too
         raise argparse.ArgumentTypeError(f"{text!r} must be from {lo:g} to {hi:g} seconds")
     return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _ArgumentParser(
+    p = ArgumentParser(
         prog="cue-trainer",
         description="Notice nonverbal cues relative to a person's own baseline, and ask instead of assuming. "
         "Sessions are stored locally (set CUE_TRAINER_HOME to choose where).",
     )
     p.add_argument("--version", action="version", version=f"cue-trainer {__version__}")
     p.add_argument("--home", help="data directory (default: $CUE_TRAINER_HOME or the user's data dir)")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
 
     pr = sub.add_parser("process", help="analyse a recorded video into a session")
     pr.add_argument("video", help="video file (anything OpenCV reads: mp4, avi, mkv, webm, …)")
@@ -77,22 +88,22 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
 
     ss = sub.add_parser("sessions", help="list, show, export or delete stored sessions")
-    ssub = ss.add_subparsers(dest="action", required=True, parser_class=_ArgumentParser)
+    ssub = ss.add_subparsers(dest="action", required=True, parser_class=ArgumentParser)
     ls = ssub.add_parser("list", help="every session, newest first")
     ls.add_argument("--json", action="store_true", help="print a JSON list of objects")
     sh = ssub.add_parser("show", help="one session: baseline, cue episodes, suggestions")
-    sh.add_argument("id", type=int)
+    sh.add_argument("id", type=session_number)
     ex = ssub.add_parser("export", help="write one file per table (features, events, marks, suggestions, …)")
-    ex.add_argument("id", type=int)
+    ex.add_argument("id", type=session_number)
     ex.add_argument("--format", choices=("csv", "parquet", "tsv"), default="csv",
                     help="csv or parquet: one file per table; tsv: one tier file (tier, begin, end, annotation)")
     ex.add_argument("--out", required=True, help="folder to write into (created if missing)")
     sc = ssub.add_parser("score", help="the noticing score: the practitioner's marks against the episodes")
-    sc.add_argument("id", type=int)
+    sc.add_argument("id", type=session_number)
     sc.add_argument("--profile", help="re-score under another profile (replays the recorded features)")
     sc.add_argument("--tolerance-s", type=positive_float, default=None, help="hit window around an episode, seconds (default 5)")
     de = ssub.add_parser("delete", help="remove a session and everything recorded for it")
-    de.add_argument("id", type=int)
+    de.add_argument("id", type=session_number)
     tr = ssub.add_parser("trend", help="the noticing score across practised sessions, oldest first, and per cue")
     tr.add_argument("--practitioner", help="only this practitioner's sessions")
     tr.add_argument("--json", action="store_true", help="print JSON: the sessions and the per-cue totals")
@@ -134,8 +145,10 @@ def _episode_table(events, suggestions) -> str:
 def cmd_process(args) -> int:
     from tqdm import tqdm
 
+    from cue_trainer.framing import recording_framing
     from cue_trainer.frames import VideoFileSource
     from cue_trainer.profiles import load_profile
+    from cue_trainer.recording import Recording
     from cue_trainer.videos import process_video
 
     profile = load_profile(args.profile)
@@ -152,10 +165,11 @@ def cmd_process(args) -> int:
         result = process_video(
             args.video, store=store, profile=profile, fps=args.fps, calibration_s=args.calibration_s, progress=progress
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         bar.close()
-        latest = store.sessions()[0]
-        print(f"Stopped; session {latest.id} is kept as incomplete.", file=sys.stderr)
+        session_id = getattr(e, "session_id", None)  # the session this run created, never "the newest"
+        print(f"Stopped; session {session_id} is kept as incomplete." if session_id is not None else
+              "Stopped before anything was stored.", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         bar.close()
@@ -166,6 +180,9 @@ def cmd_process(args) -> int:
     )
     if result.note:
         print(result.note + (" (--calibration-s)" if "shorter baseline" in result.note else ""))
+    framing = recording_framing(Recording.load(store, result.session_id))
+    for line in framing.notes() if framing is not None else []:
+        print(textwrap.fill(line, width=100))
     print()
     print(_episode_table(result.events, result.suggestions))
     print()
@@ -304,14 +321,22 @@ def cmd_delete(args) -> int:
 
 
 def guarded(handler, args, prog: str = "cue-trainer") -> int:
-    """Run ``handler(args)``: a person's error becomes one sentence on stderr and exit status 2."""
+    """Run ``handler(args)``: a person's error, or a fault of the machine (a damaged, locked or full
+    store, a folder that cannot be written), becomes one sentence on stderr and exit status 2."""
+    from cue_trainer.store import StoreFault, explain
+
     try:
         return handler(args)
     except InputError as e:
-        print(f"{prog}: {e}", file=sys.stderr)
-        return EXIT_INPUT
+        message = str(e)
     except BrokenPipeError:  # e.g. piped into head
         return EXIT_OK
+    except StoreFault as e:
+        message = explain(e)
+    except OSError as e:
+        message = f"{e.filename + ': ' if e.filename else ''}{e.strerror or e}."
+    print(f"{prog}: {message}", file=sys.stderr)
+    return EXIT_INPUT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -321,7 +346,11 @@ def main(argv: list[str] | None = None) -> int:
         "list": cmd_list, "show": cmd_show, "export": cmd_export, "delete": cmd_delete, "score": cmd_score,
         "trend": cmd_trend,
     }[args.action]
-    return guarded(handler, args)
+    try:
+        return guarded(handler, args)
+    except KeyboardInterrupt:  # before anything was stored (process handles its own)
+        print("Stopped.", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

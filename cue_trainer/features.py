@@ -54,8 +54,10 @@ FEATURE_DOCS: dict[str, str] = {
 
 INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
 
-#: A pose landmark counts when MediaPipe's visibility is at least this.
+#: A pose landmark counts when MediaPipe's visibility is at least this ...
 MIN_VISIBILITY = 0.5
+#: ... and it lies inside the picture, give or take this share of its size.
+IN_FRAME_MARGIN = 0.02
 
 _MOVING_POINTS = (P.NOSE, P.LEFT_SHOULDER, P.RIGHT_SHOULDER, P.LEFT_ELBOW, P.RIGHT_ELBOW, P.LEFT_WRIST, P.RIGHT_WRIST)
 _HAND_POINTS = (
@@ -100,7 +102,11 @@ def frame_features(lm: Landmarks) -> np.ndarray:
     aspect = w / h
     body = lm.has_pose and np.all(np.isfinite(lm.pose))
     pose_xy = lm.pose[:, :2].astype(np.float64) * (aspect, 1.0) if body else None
-    seen = lm.pose[:, 3] >= MIN_VISIBILITY if body else None
+    # MediaPipe also places points it cannot see, outside the picture, often with a high
+    # visibility (shoulders below a close-up of the face, hands out of shot): only points inside
+    # the frame count as seen.
+    seen = (lm.pose[:, 3] >= MIN_VISIBILITY) & np.all((lm.pose[:, :2] >= -IN_FRAME_MARGIN)
+                                                      & (lm.pose[:, :2] <= 1 + IN_FRAME_MARGIN), axis=1) if body else None
     shoulders_seen = body and seen[P.LEFT_SHOULDER] and seen[P.RIGHT_SHOULDER]
     face = lm.has_face and np.all(np.isfinite(lm.face))
 

@@ -49,6 +49,14 @@ class Frame:
         return self.rgb.shape[1], self.rgb.shape[0]
 
 
+def _open_video(path: Path) -> cv2.VideoCapture:
+    """Open a video with its display rotation applied: a phone video tagged "rotate 90°" yields
+    upright frames (this OpenCV build does not apply the tag unless asked)."""
+    cap = cv2.VideoCapture(str(path))
+    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    return cap
+
+
 class VideoFileSource:
     """Frames of a video file, optionally thinned to an analysis rate.
 
@@ -68,9 +76,11 @@ class VideoFileSource:
         self.analysis_fps = fps
         if not self.path.exists():
             raise InputError(f"There is no file at {self.path}.")
-        if not self.path.is_file():
+        if self.path.is_dir():
             raise InputError(f"{self.path} is a folder, not a video file.")
-        cap = cv2.VideoCapture(str(self.path))
+        if not self.path.is_file():  # a device such as /dev/null, a pipe, a socket
+            raise InputError(f"{self.path} is not a regular file, so it cannot be read as a video.")
+        cap = _open_video(self.path)
         ok, first = cap.read() if cap.isOpened() else (False, None)
         if not ok or first is None:
             cap.release()
@@ -98,7 +108,7 @@ class VideoFileSource:
         return math.ceil(self.frame_count * self.analysis_fps / self.native_fps)
 
     def __iter__(self) -> Iterator[Frame]:
-        cap = cv2.VideoCapture(str(self.path))
+        cap = _open_video(self.path)
         try:
             index = 0
             next_t = 0.0

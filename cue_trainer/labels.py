@@ -19,7 +19,7 @@ import math
 import os
 from pathlib import Path
 
-from cue_trainer import InputError, read_user_text
+from cue_trainer import InputError
 from cue_trainer.catalogue import CUES
 from cue_trainer.records import Label
 
@@ -34,22 +34,50 @@ def cue_named(name: str) -> str | None:
     return _NAMES.get(name.strip().casefold())
 
 
-def read_labels(path: str | os.PathLike) -> list[Label]:
-    """The labelled episodes of a tier file or CSV, in time order (``source`` is the file).
+#: Most labels one file may hold; a larger one is refused in one sentence rather than filling memory.
+MAX_LABELS = 100_000
+
+
+def read_labels(path: str | os.PathLike, *, session_end_s: float | None = None) -> list[Label]:
+    """The labelled episodes of a tier file or CSV, in time order (``source`` is the file). The
+    file is read line by line, so a huge file of other tiers costs no memory.
+
+    Args:
+        session_end_s: the session's length; an episode that starts after it is refused.
 
     Raises:
-        InputError: missing or unreadable file, unknown columns or cue names, bad times; the
-            message names the line.
+        InputError: missing or unreadable file, unknown columns or cue names, bad times, an
+            episode past the session's end, more than ``MAX_LABELS`` labels; the message names
+            the line.
     """
     path = Path(path)
-    text = read_user_text(path, "label file")
-    first_line = text.splitlines()[0] if text.strip() else ""
+    if path.exists() and not path.is_file():
+        raise InputError(f"The label file {path} is not a regular file.")
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return _parse(path, f, session_end_s)
+    except FileNotFoundError:
+        raise InputError(f"There is no label file at {path}.") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise InputError(f"The label file {path} cannot be read ({e.__class__.__name__}).") from None
+
+
+def _parse(path: Path, f, session_end_s: float | None) -> list[Label]:
+    first_line = f.readline()
     delimiter = "\t" if "\t" in first_line else ","
-    rows = list(csv.DictReader(text.splitlines(), delimiter=delimiter))
-    columns = set(rows[0]) if rows else set()
+    header = [c.strip() for c in next(csv.reader([first_line], delimiter=delimiter), [])]
+    columns = set(header)
+    rows = csv.DictReader(f, fieldnames=header, delimiter=delimiter)
+    tiers = {"tier", "begin", "end"} <= columns
+    if not tiers and not {"cue", "start_s", "end_s"} <= columns:
+        if not first_line.strip():
+            raise InputError(f"{path} holds no cue labels.")
+        raise InputError(
+            f"{path} has neither tier columns (tier, begin, end, annotation) nor label columns (cue, start_s, end_s)."
+        )
     out = []
     for line, row in enumerate(rows, start=2):
-        if {"tier", "begin", "end"} <= columns:
+        if tiers:
             tier = (row["tier"] or "").strip()
             kind, _, name = tier.partition(":")
             if kind.strip().casefold() in ("cue", "label") and name:
@@ -59,12 +87,8 @@ def read_labels(path: str | os.PathLike) -> list[Label]:
             else:
                 continue  # marks, suggestions, calibration, … are not labels
             start, end = row["begin"], row["end"]
-        elif {"cue", "start_s", "end_s"} <= columns:
-            cue_name, start, end = row["cue"] or "", row["start_s"], row["end_s"]
         else:
-            raise InputError(
-                f"{path} has neither tier columns (tier, begin, end, annotation) nor label columns (cue, start_s, end_s)."
-            )
+            cue_name, start, end = row["cue"] or "", row["start_s"], row["end_s"]
         cue = cue_named(cue_name)
         if cue is None:
             raise InputError(f"{path}, line {line}: {cue_name.strip()!r} is not a cue this program knows.")
@@ -74,7 +98,12 @@ def read_labels(path: str | os.PathLike) -> list[Label]:
             raise InputError(f"{path}, line {line}: the times {start!r} and {end!r} are not numbers of seconds.") from None
         if not (math.isfinite(s0) and math.isfinite(s1) and 0 <= s0 <= s1):
             raise InputError(f"{path}, line {line}: an episode must start at or after 0 s and end after it starts.")
+        if session_end_s is not None and s0 > session_end_s:
+            raise InputError(f"{path}, line {line}: the episode starts at {s0:g} s, after the session's end "
+                             f"({session_end_s:.1f} s); is it the right session?")
         out.append(Label(cue, s0, s1, str(path)))
+        if len(out) > MAX_LABELS:
+            raise InputError(f"{path} holds more than {MAX_LABELS:,} labels; split it into one file per session.")
     if not out:
         raise InputError(f"{path} holds no cue labels.")
     return sorted(out, key=lambda x: (x.start_s, x.cue))

@@ -100,24 +100,20 @@ class Interval:
         return float(value)
 
 
-class Flag:
-    """true or false."""
+@dataclass(frozen=True)
+class OfType:
+    """A value of one type (``bool``: true or false; ``str``: text)."""
 
-    @staticmethod
-    def check(where: str, key: str, value) -> bool:
-        if not isinstance(value, bool):
-            raise ProfileError(f"In {where}, {key} = {value!r} must be true or false.")
+    type: type
+    words: str
+
+    def check(self, where: str, key: str, value):
+        if not isinstance(value, self.type):
+            raise ProfileError(f"In {where}, {key} = {value!r} must be {self.words}.")
         return value
 
 
-class Text:
-    """A string."""
-
-    @staticmethod
-    def check(where: str, key: str, value) -> str:
-        if not isinstance(value, str):
-            raise ProfileError(f"In {where}, {key} = {value!r} must be text.")
-        return value
+Flag, Text = OfType(bool, "true or false"), OfType(str, "text")
 
 
 #: What each key of a profile file may hold, table by table (like scikit-learn's

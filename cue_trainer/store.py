@@ -116,6 +116,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX labels_session ON labels (session_id, start_s);
     """,
+    # v3: the owner's process start time (a reused process id no longer looks like the owner), and
+    # no rows without a session (foreign keys are enforced from now on; older files may hold some).
+    """
+    ALTER TABLE sessions ADD COLUMN owner_started TEXT;
+    DELETE FROM features WHERE session_id NOT IN (SELECT id FROM sessions);
+    DELETE FROM events WHERE session_id NOT IN (SELECT id FROM sessions);
+    DELETE FROM marks WHERE session_id NOT IN (SELECT id FROM sessions);
+    DELETE FROM suggestions WHERE session_id NOT IN (SELECT id FROM sessions);
+    DELETE FROM segments WHERE session_id NOT IN (SELECT id FROM sessions);
+    DELETE FROM labels WHERE session_id NOT IN (SELECT id FROM sessions);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _SESSION_COLUMNS = {
@@ -138,7 +149,17 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _pid_alive(pid: int | None, host: str | None) -> bool:
+def process_started(pid: int) -> str | None:
+    """When a process started, as an opaque token (Linux: its start time in clock ticks since boot),
+    or None where the system does not say. Together with the id it names one process: ids are reused."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def process_alive(pid: int | None, host: str | None, started: str | None = None) -> bool:
+    """Whether the process that owns a session still runs (same host, same id, same start time)."""
     if pid is None or host != socket.gethostname():
         return False
     try:
@@ -146,12 +167,14 @@ def _pid_alive(pid: int | None, host: str | None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    # A zombie (killed, not yet reaped) still answers kill(0); it records nothing any more.
+        pass
     try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return True
+        return True  # no /proc here: the id alone has to do
+    # A zombie (killed, not yet reaped) still answers kill(0); it records nothing any more. A
+    # process with another start time is another program that got the same id.
+    return fields[0] != "Z" and (started is None or fields[19] == started)
 
 
 @dataclass(frozen=True)
@@ -221,6 +244,7 @@ class SessionStore:
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
             self._db.row_factory = sqlite3.Row  # rows are read by column name, never by position
+            self._db.execute("PRAGMA foreign_keys=ON")  # no row can belong to a session that is gone
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
@@ -268,9 +292,10 @@ class SessionStore:
         with self._lock, self._db:
             cur = self._db.execute(
                 "INSERT INTO sessions (started_at, status, source, source_path, partner, practitioner, mode,"
-                " analysis_fps, profile_toml, owner_pid, owner_host) VALUES (?, 'recording', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " analysis_fps, profile_toml, owner_pid, owner_host, owner_started)"
+                " VALUES (?, 'recording', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (_now(), source, source_path, partner, practitioner, mode, analysis_fps, profile_toml,
-                 os.getpid(), socket.gethostname()),
+                 os.getpid(), socket.gethostname(), process_started(os.getpid())),
             )
             return int(cur.lastrowid)
 
@@ -365,9 +390,10 @@ class SessionStore:
         """Remove a session and every row that belongs to it.
 
         Raises:
-            InputError: there is no such session.
+            InputError: there is no such session, or it is still being recorded.
         """
-        self.session(session_id)
+        if self.session(session_id).status == "recording":
+            raise InputError(f"Session {session_id} is still being recorded; stop it first, then delete it.")
         with self._lock:
             self.flush()
             with self._db:
@@ -378,7 +404,7 @@ class SessionStore:
     # -- reading ----------------------------------------------------------------------------
     _INFO_SQL = """
         SELECT s.id, s.started_at, s.ended_at, s.status, s.source, s.source_path, s.partner, s.practitioner,
-               s.mode, s.note, s.owner_pid, s.owner_host,
+               s.mode, s.note, s.owner_pid, s.owner_host, s.owner_started,
                COALESCE(s.duration_s, (SELECT MAX(t) FROM features f WHERE f.session_id = s.id)) AS duration_s,
                (SELECT COUNT(*) FROM features f WHERE f.session_id = s.id) AS frames,
                (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id) AS events
@@ -388,7 +414,7 @@ class SessionStore:
     @staticmethod
     def _info(row: sqlite3.Row) -> SessionInfo:
         status = row["status"]
-        if status == "recording" and not _pid_alive(row["owner_pid"], row["owner_host"]):
+        if status == "recording" and not process_alive(row["owner_pid"], row["owner_host"], row["owner_started"]):
             status = "incomplete"  # its process is gone without closing it
         return SessionInfo(
             id=row["id"], started_at=row["started_at"], ended_at=row["ended_at"], status=status,
@@ -507,10 +533,55 @@ class SessionStore:
         paths = []
         for name in TABLES:
             df = self.table(session_id, name)
+            if name == "sessions":  # as `sessions list` shows it; who owned it, and where, stays here
+                df["status"] = self.session(session_id).status
+                df["source_path"] = df["source_path"].map(lambda p: Path(p).name if isinstance(p, str) else p)
+                df = df.drop(columns=[c for c in df.columns if c.startswith("owner_")])
             path = out / f"{name}.{fmt}"
-            if fmt == "csv":
-                df.to_csv(path, index=False)
-            else:
-                df.to_parquet(path, index=False)
+            write_atomically(path, lambda tmp: df.to_csv(tmp, index=False) if fmt == "csv" else
+                             df.to_parquet(tmp, index=False))
             paths.append(path)
         return paths
+
+
+def write_atomically(path: Path, write) -> Path:
+    """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it to ``path``: a full disk
+    or a killed process never leaves a half-written file under the real name.
+
+    Raises:
+        InputError: the folder cannot be written (read-only, no permission, disk full).
+    """
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # a read-only folder refuses even that
+            pass
+        raise InputError(f"{path} cannot be written ({e.strerror or e}).") from None
+    return path
+
+
+#: What the store raises when the file itself is the trouble (damaged, locked, disk full): SQLite's
+#: own errors, named here so that entry points can catch them without importing sqlite3.
+StoreFault = sqlite3.Error
+
+
+def explain(error: sqlite3.Error, path: Path | str | None = None) -> str:
+    """One sentence for a person about a store fault (``StoreFault``)."""
+    where = f" {path}" if path else ""
+    text = str(error)
+    if "disk is full" in text or "database or disk is full" in text:
+        return (f"The disk is full, so the session store{where} could not be written; what was stored before "
+                "is kept. Free some space and try again.")
+    if "locked" in text or "busy" in text:
+        return (f"The session store{where} is busy: another program has held it locked for over 30 s. "
+                "Try again when it is done.")
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return (f"The session store{where} is damaged ({text}). Keep a copy of it, then move it away to start "
+                "a new one.")
+    if "readonly" in text or "read-only" in text:
+        return f"The session store{where} is read-only, so nothing can be recorded ({text})."
+    return f"The session store{where} cannot be used ({text})."

@@ -1,12 +1,19 @@
 """Processing a recorded video: a file becomes a stored session.
 
-Owns: ``VIDEO_SUFFIXES`` (what counts as a video, for folders and uploads), ``ProcessResult`` and
-``process_video``. Imports: frames, landmarks, profiles, records, store, analysis, clock.
+Owns: ``VIDEO_SUFFIXES`` (what counts as a video, for folders and uploads), ``ProcessResult``,
+``process_video`` (and ``Interrupted``) and the temporary folders of uploads. Imports: frames, landmarks, profiles, records, store, analysis, clock.
 """
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import shutil
+import socket
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from cue_trainer.analysis import Analysis
@@ -15,10 +22,50 @@ from cue_trainer.frames import VideoFileSource
 from cue_trainer.landmarks import LandmarkDetector
 from cue_trainer.profiles import Profile
 from cue_trainer.records import CueEvent, Suggestion
-from cue_trainer.store import SessionStore
+from cue_trainer.store import SessionStore, StoreFault, process_alive, process_started
+
+logger = logging.getLogger(__name__)
 
 #: File name endings treated as videos (a folder's videos; the upload box's accepted types).
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
+
+
+UPLOAD_PREFIX = "cue-trainer-upload-"
+
+
+@contextlib.contextmanager
+def upload_folder():
+    """A temporary folder for an uploaded video while it is analysed, deleted afterwards. Its name
+    carries this process's id and start time, so that a later run can remove it if this process is
+    killed before it could (``remove_stale_uploads``)."""
+    prefix = f"{UPLOAD_PREFIX}{os.getpid()}-{process_started(os.getpid()) or 0}-"
+    with tempfile.TemporaryDirectory(prefix=prefix) as d:
+        yield Path(d)
+
+
+def remove_stale_uploads(folder: str | os.PathLike | None = None) -> list[Path]:
+    """Delete upload folders left by processes that no longer run (killed during an analysis);
+    returns what was removed."""
+    removed = []
+    for d in Path(folder or tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*"):
+        try:
+            pid, started = d.name[len(UPLOAD_PREFIX):].split("-")[:2]
+            alive = process_alive(int(pid), socket.gethostname(), None if started == "0" else started)
+        except ValueError:
+            continue  # not one of ours after all
+        if d.is_dir() and not alive:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C while a video was analysed; ``session_id`` is the session this run created (kept as
+    incomplete), or None when it was stopped before creating one (while the models loaded)."""
+
+    def __init__(self, session_id: int | None) -> None:
+        super().__init__(session_id)
+        self.session_id = session_id
 
 
 @dataclass(frozen=True)
@@ -65,17 +112,23 @@ def process_video(
         calibration_s: baseline window (default: the profile's).
         detector: a landmark detector to reuse (default: a new one, closed afterwards).
         progress: called as ``progress(frames_done, frames_expected_or_None)`` after each frame.
-        source_name: what to record as the video's name (default: ``path``; e.g. an upload's name).
+        source_name: what to record as the video's name (default: the absolute, resolved ``path``,
+            so that the same file named another way is the same video; e.g. an upload's name).
 
     Raises:
         InputError: the file is missing or not a readable video; nothing is stored then.
+        Interrupted: Ctrl-C; the session made so far is kept as incomplete.
     """
     source = VideoFileSource(path, fps=fps)  # validates before anything is written
     own_detector = detector is None
-    detector = detector or LandmarkDetector()
+    try:
+        detector = detector or LandmarkDetector()
+    except KeyboardInterrupt:
+        raise Interrupted(None) from None
     started = time.perf_counter()
     session_id = store.create_session(
-        source="video", source_path=source_name or str(path), profile_toml=profile.to_toml(), analysis_fps=fps
+        source="video", source_path=source_name or str(Path(path).resolve()), profile_toml=profile.to_toml(),
+        analysis_fps=fps,
     )
     analysis = Analysis(profile, recorder=store.recorder(session_id), calibration_s=calibration_s)
     status, note = "complete", None
@@ -95,10 +148,15 @@ def process_video(
         elif analysis.baseline is None:
             note = baseline_note(analysis, duration)
         store.end_session(session_id, duration_s=duration, status=status, note=note)
-    except BaseException:
-        analysis.finish()
-        store.end_session(session_id, duration_s=analysis.last_t or 0.0, status="incomplete",
-                          note="Processing was interrupted.")
+    except BaseException as error:
+        try:
+            analysis.finish()
+            store.end_session(session_id, duration_s=analysis.last_t or 0.0, status="incomplete",
+                              note="Processing was interrupted.")
+        except StoreFault:  # e.g. the disk is still full: the rows committed so far stay, listed incomplete
+            logger.info("Session %s could not be closed", session_id, exc_info=True)
+        if isinstance(error, KeyboardInterrupt):
+            raise Interrupted(session_id) from None
         raise
     finally:
         if own_detector:

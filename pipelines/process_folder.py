@@ -4,13 +4,12 @@
 
 Videos already in the store as complete sessions (same absolute path) are skipped.
 """
-import argparse
 import sys
 
 from tqdm import tqdm
 
 from cue_trainer.batch import find_videos, process_many
-from cue_trainer.cli import calibration_seconds, guarded, positive_float, positive_int
+from cue_trainer.cli import ArgumentParser, calibration_seconds, guarded, positive_float, positive_int
 from cue_trainer.profiles import load_profile
 from cue_trainer.store import default_home
 
@@ -29,7 +28,7 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="process_folder", description=__doc__.splitlines()[0])
+    p = ArgumentParser(prog="process_folder", description=__doc__.splitlines()[0])
     p.add_argument("folder")
     # The same validators as cue-trainer process: a bad value is one sentence before anything runs.
     p.add_argument("--workers", type=positive_int, default=None, help="parallel processes (default: CPU cores)")

@@ -17,7 +17,7 @@ import numpy as np
 
 from cue_trainer import InputError
 from cue_trainer.catalogue import BY_ID
-from cue_trainer.cli import guarded
+from cue_trainer.cli import ArgumentParser, guarded, session_number
 from cue_trainer.profiles import load_profile
 from cue_trainer.recording import Recording
 from cue_trainer.scoring import LABEL_TOLERANCE_S, SCORE_TOLERANCE_S
@@ -101,8 +101,8 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="tune", description=__doc__.splitlines()[0])
-    p.add_argument("--sessions", type=int, nargs="+", required=True)
+    p = ArgumentParser(prog="tune", description=__doc__.splitlines()[0])
+    p.add_argument("--sessions", type=session_number, nargs="+", required=True)
     p.add_argument("--cues", nargs="+", required=True)
     p.add_argument("--thresholds", type=thresholds_arg, default=None,
                    help="start:stop:count or a list (default: 100 values over the cue's allowed range)")

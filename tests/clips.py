@@ -63,6 +63,17 @@ def write_mp4(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) ->
     return path
 
 
+def write_sideways_mp4(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) -> Path:
+    """The clip as a phone stores a portrait video: pixels turned a quarter, plus a rotation tag
+    that turns them back for display."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (HEIGHT, WIDTH))
+    assert writer.isOpened(), "OpenCV cannot write mp4v here"
+    for rgb in frames(steps, fps):
+        writer.write(cv2.cvtColor(cv2.rotate(rgb, cv2.ROTATE_90_COUNTERCLOCKWISE), cv2.COLOR_RGB2BGR))
+    writer.release()
+    return tag_rotation(path, 90)
+
+
 def write_y4m(path: Path, steps: list[tuple[float, dict]], fps: int = 15) -> Path:
     """Write the clip as uncompressed YUV4MPEG2 (4:2:0), the format Chromium's fake webcam plays."""
     with open(path, "wb") as f:
@@ -70,4 +81,21 @@ def write_y4m(path: Path, steps: list[tuple[float, dict]], fps: int = 15) -> Pat
         for rgb in frames(steps, fps):
             f.write(b"FRAME\n")
             f.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).tobytes())
+    return path
+
+
+def tag_rotation(path: Path, degrees: int = 90) -> Path:
+    """Give an MP4 a display rotation, as a phone does: the track header's matrix (ISO 14496-12
+    'tkhd', version 0) is set to a rotation, the pixels stay as they are."""
+    import math
+    import struct
+
+    data = bytearray(path.read_bytes())
+    at = data.index(b"tkhd") + 4
+    assert data[at] == 0, "version-0 track header expected"
+    a = round(math.cos(math.radians(degrees))) * 0x10000
+    b = round(math.sin(math.radians(degrees))) * 0x10000
+    matrix = struct.pack(">9i", a, b, 0, -b, a, 0, 0, 0, 0x40000000)
+    data[at + 40: at + 76] = matrix  # after version/flags (4), times, ids, duration (20), reserved, layer...
+    path.write_bytes(bytes(data))
     return path

@@ -19,7 +19,7 @@ LAYERS = [
     {"cues"},
     {"coach"},
     {"analysis", "recording"},
-    {"videos", "tuning", "review", "live", "progress"},
+    {"videos", "tuning", "review", "live", "progress", "framing"},
     {"batch", "cli"},
     {"__main__"},
 ]

@@ -3,7 +3,11 @@ photo, the real app server, real models, a real store. The practitioner's instru
 (1280×800) and a phone (390×844) size: everything needed while practising is on screen, keys work
 right after START, the webcam's own STOP saves the session, Quiz mode gives nothing away. Slow."""
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,6 +19,7 @@ from cue_trainer.store import SessionStore
 from tests.browser import (ARTIFACTS, BROKEN_WORDS_JS, app_server, chromium, external_requests, inside,
                            wait_until_idle)
 from tests.clips import write_y4m
+from tests.processes import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -135,6 +140,7 @@ def test_coach_session_on_a_laptop(server, fake_webcam):
                 seen["layout"] = layout(page, LAPTOP)
                 seen["broken"] = page.evaluate(BROKEN_WORDS_JS)
                 seen["lines"] = mark_lines(page)
+                seen["udp"] = udp_addresses_of(int(url.rsplit(":", 1)[1]))
             if "slumped_posture" in status["active"] and "clicked" not in seen:
                 page.screenshot(path=str(ARTIFACTS / "practice-coach-1280.png"))
                 page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
@@ -158,6 +164,8 @@ def test_coach_session_on_a_laptop(server, fake_webcam):
         assert page.outside == [], "the app must not contact other hosts"
 
     assert all(inside(box, *LAPTOP) for box in seen["layout"].values()), seen["layout"]
+    # The WebRTC media ports are bound on loopback only: nothing is reachable from the network.
+    assert seen["udp"] and all(a.startswith("127.0.0.1:") for a in seen["udp"]), seen["udp"]
     assert seen["broken"] == [], f"button labels broken inside a word: {seen['broken']}"
     assert set(seen["lines"].values()) == {1}, seen["lines"]
 
@@ -259,3 +267,38 @@ def test_closing_the_tab_keeps_the_session_as_incomplete(server, fake_webcam):
     info = store.session(sid)
     assert info.status == "incomplete" and info.frames > 0
     assert "before Stop" in info.note
+
+
+def test_live_practice_works_with_only_loopback(fake_webcam, tmp_path):
+    """In a network namespace with only `lo` (airplane mode), the local link carries the camera and
+    a session is recorded; the WebRTC path says in one sentence that it cannot connect."""
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        pytest.skip("needs root and unshare to make a network namespace with only loopback")
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"this machine does not allow network namespaces ({probe.stderr.strip()})")
+    home = tmp_path / "home"
+    home.mkdir()
+    ran = subprocess.run(
+        ["unshare", "-n", "sh", "-c", f'ip link set lo up && exec "{sys.executable}" -m tests.offline_check '
+                                      f'"{fake_webcam}" "{home}"'],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    for name in ("offline-local-link.png", "offline-webrtc.png"):
+        if (home / name).exists():
+            shutil.copy(home / name, ARTIFACTS / name)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    result = json.loads(ran.stdout.strip().splitlines()[-1])
+    print(result)
+    assert result["default_link"] is True  # offline, the page chose the local link by itself
+    assert result["local"]["status"] == "complete" and result["local"]["frames"] >= 60
+    assert result["webrtc_message"] is not None and "could not connect" in result["webrtc_message"]
+    assert "Traceback" not in (home / "server.log").read_text()
+
+
+def udp_addresses_of(port: int) -> list[str]:
+    """Local addresses of the UDP sockets of the process serving TCP ``port`` (from `ss`)."""
+    listening = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    pid = re.search(r"pid=(\d+)", listening).group(1)
+    udp = subprocess.run(["ss", "-uanpH"], capture_output=True, text=True).stdout
+    return [line.split()[3] for line in udp.splitlines() if f"pid={pid}," in line]

@@ -35,6 +35,8 @@ KEYS_HELP = (
     "`N` write a note · `?` show or hide this help. Keys work as soon as the camera runs; while you "
     "type a note they type into the note."
 )
+#: With no frame at all after this long, the camera stream did not connect (say so, don't wait forever).
+CONNECT_TIMEOUT_S = 10.0
 #: How long a newly started cue's badge flashes, seconds.
 FRESH_S = 2.0
 
@@ -97,7 +99,10 @@ def status_panel(ctx) -> None:
         total = live.calibration_s
         done = min(1.0, max(0.0, 1.0 - snap.calibration_left_s / total))
         progress.progress(done, text=f"Baseline: {snap.calibration_left_s:.0f} s left of {total:.0f} s")
-    if snap.error:
+    if snap.frames_received == 0 and snap.now_s > CONNECT_TIMEOUT_S:
+        error.error(f"No picture has reached the app in {CONNECT_TIMEOUT_S:g} s: the camera stream could not "
+                    "connect. If this computer is offline, press Stop and choose “Local link” under Setup.")
+    elif snap.error:
         error.warning(snap.error)
 
 

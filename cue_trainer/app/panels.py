@@ -1,11 +1,12 @@
 """Page pieces shared by several pages: the limits text and the profile picker.
 
-Owns: ``LIMITS`` and ``profile_picker``.
+Owns: ``LIMITS``, ``profile_picker``, ``deleted_notice`` and ``delete_button``.
 """
 from __future__ import annotations
 
 import streamlit as st
 
+from cue_trainer import InputError
 from cue_trainer.profiles import ProfileError, available_profiles, load_profile
 
 LIMITS = """
@@ -39,3 +40,25 @@ def profile_picker(home, *, label: str = "Profile", key: str = "profile", record
     except ProfileError as e:
         st.error(f"{e} Using the default profile instead.")
         return load_profile(None)
+
+
+def deleted_notice() -> None:
+    """Say which session was deleted (after the rerun that ``delete_button`` starts)."""
+    if "deleted" in st.session_state:
+        st.success(f"Session {st.session_state.pop('deleted')} was deleted.")
+
+
+def delete_button(store, session_id: int, *, forget=()) -> None:
+    """"Delete permanently" (inside a confirmation popover): removes the session, then reruns the
+    page with a notice; ``forget`` names session-state keys that pointed at it. A refusal (e.g. it
+    is still being recorded) is one sentence."""
+    if st.button("Delete permanently", type="primary", key="confirm_delete"):
+        try:
+            store.delete_session(session_id)
+        except InputError as e:
+            st.error(str(e))
+        else:
+            for key in forget:
+                st.session_state.pop(key, None)
+            st.session_state["deleted"] = session_id
+            st.rerun()

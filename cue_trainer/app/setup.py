@@ -10,13 +10,15 @@ from dataclasses import dataclass
 import streamlit as st
 
 from cue_trainer.app import panels
+from cue_trainer.app.local_link import has_network
 from cue_trainer.profiles import CALIBRATION_RANGE_S, Profile, ProfileError, available_profiles, load_profile
 
 DEFAULTS = {
     "consent_partner": False, "consent_practitioner": False, "partner": "Partner", "practitioner": "Practitioner",
     "mode": "Coach", "profile": "default", "calibration_s": None, "overlay": True, "suggestion_s": 20,
-    "alert": False,
+    "alert": False, "link": None,
 }
+LINKS = {"webrtc": "Direct (WebRTC)", "local": "Local link (works offline)"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Setup:
     overlay: bool
     suggestion_visible_s: float
     alert: bool  # flash and chime when a cue starts (Coach mode)
+    link: str  # "webrtc" or "local": how the camera reaches the app
 
     @property
     def summary(self) -> str:
@@ -60,7 +63,13 @@ def current_setup(home) -> Setup:
         mode=str(_value("mode")).lower(), profile=profile, profile_error=error,
         calibration_s=float(calibration if calibration is not None else profile.calibration_s),
         overlay=bool(_value("overlay")), suggestion_visible_s=float(_value("suggestion_s")), alert=bool(_value("alert")),
+        link=_value("link") or default_link(),
     )
+
+
+def default_link() -> str:
+    """WebRTC where this computer has a network; the local link where it has none (offline)."""
+    return "webrtc" if has_network() else "local"
 
 
 def setup_panel(home, setup: Setup, *, locked: bool) -> None:
@@ -98,6 +107,10 @@ def setup_panel(home, setup: Setup, *, locked: bool) -> None:
                         step=5, key="suggestion_s", disabled=locked,
                         help="An unanswered check-in suggestion fades after this long.")
         c3.toggle("Flash and chime when a cue starts (Coach)", value=DEFAULTS["alert"], key="alert", disabled=locked)
+        st.radio("Camera connection", list(LINKS), index=list(LINKS).index(setup.link), key="link",
+                 format_func=LINKS.get, horizontal=True, disabled=locked,
+                 help="Direct uses WebRTC. The local link sends the picture to the app over this computer's "
+                      "own loopback connection: it works without any network (airplane mode).")
         if setup.profile_error:
             st.error(setup.profile_error)
         if not setup.consented:

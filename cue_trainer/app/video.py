@@ -1,8 +1,9 @@
-"""The webcam boundary: streamlit-webrtc frames in, analysed frames (with an optional overlay) out.
+"""The webcam boundary: camera frames in (streamlit-webrtc's ``av.VideoFrame``, or RGB arrays from
+the local link), analysed frames and overlay geometry out.
 
-Owns: ``PracticeProcessor`` (one per stream: one detector, created once) and ``draw_overlay``.
-Runs in streamlit-webrtc's worker thread: never calls ``st.*``; the page reads the
-``LiveSession`` it holds, whose state is guarded by a lock.
+Owns: ``PracticeProcessor`` (one per stream: one LiveSession, one detector, created once),
+``overlay_geometry``/``draw_overlay``, and ``keep_webrtc_on_loopback``. Runs in a worker thread:
+never calls ``st.*``; the page reads the ``LiveSession`` it holds, whose state is guarded by a lock.
 """
 from __future__ import annotations
 
@@ -31,39 +32,66 @@ _BONES = (
 )
 
 
+def keep_webrtc_on_loopback() -> None:
+    """Make aiortc/aioice offer, and bind its UDP ports on, 127.0.0.1 only.
+
+    aioice gathers host candidates on every network address except 127.0.0.1, so a running stream
+    listens on the machine's LAN addresses. The app serves only this computer, so the browser is
+    on the same machine: loopback is enough, and nothing is reachable from the network.
+    """
+    import aioice.ice
+
+    aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=False: ["127.0.0.1"] if use_ipv4 else []
+
+
+def overlay_geometry(lm: Landmarks, min_visibility: float = 0.5) -> dict:
+    """What the overlay draws, in normalised image coordinates: the visible pose bones
+    ([x1, y1, x2, y2] each), the visible pose points and a sparse face outline."""
+    bones, points, face = [], [], []
+    if lm.has_pose:
+        xy, seen = lm.pose[:, :2], lm.pose[:, 3] >= min_visibility
+        bones = [[*map(float, xy[a]), *map(float, xy[b])] for a, b in _BONES if seen[a] and seen[b]]
+        points = [[float(x), float(y)] for x, y in xy[:25][seen[:25]]]
+    if lm.has_face:
+        face = [[float(x), float(y)] for x, y in lm.face[::12, :2]]
+    return {"bones": bones, "points": points, "face": face}
+
+
 def draw_overlay(rgb: np.ndarray, lm: Landmarks, min_visibility: float = 0.5) -> np.ndarray:
     """Draw the visible pose bones and a sparse face outline onto ``rgb`` (in place); returns it."""
-    out = rgb
-    h, w = out.shape[:2]
-    if lm.has_pose:
-        xy = (lm.pose[:, :2] * (w, h)).astype(int)
-        seen = lm.pose[:, 3] >= min_visibility
-        for a, b in _BONES:
-            if seen[a] and seen[b]:
-                cv2.line(out, tuple(xy[a]), tuple(xy[b]), (80, 220, 120), 2, cv2.LINE_AA)
-        for i in np.flatnonzero(seen[:25]):
-            cv2.circle(out, tuple(xy[i]), 3, (255, 255, 255), -1, cv2.LINE_AA)
-    if lm.has_face:
-        for x, y in (lm.face[::12, :2] * (w, h)).astype(int):
-            cv2.circle(out, (int(x), int(y)), 1, (120, 200, 255), -1)
-    return out
+    h, w = rgb.shape[:2]
+    geometry = overlay_geometry(lm, min_visibility)
+    px = lambda x, y: (int(x * w), int(y * h))  # noqa: E731
+    for x1, y1, x2, y2 in geometry["bones"]:
+        cv2.line(rgb, px(x1, y1), px(x2, y2), (80, 220, 120), 2, cv2.LINE_AA)
+    for x, y in geometry["points"]:
+        cv2.circle(rgb, px(x, y), 3, (255, 255, 255), -1, cv2.LINE_AA)
+    for x, y in geometry["face"]:
+        cv2.circle(rgb, px(x, y), 1, (120, 200, 255), -1)
+    return rgb
 
 
 class PracticeProcessor(VideoProcessorBase):
     """Analyses the webcam stream of one practice session.
 
-    The page creates it through streamlit-webrtc's factory, reads ``live`` and sets ``overlay``.
+    The page creates it (through streamlit-webrtc's factory, or for the local link), reads
+    ``live`` and sets ``overlay``.
     """
 
     def __init__(self, live: LiveSession, *, overlay: bool = True) -> None:
         self.live = live
         self.overlay = overlay
 
-    def _one(self, frame: av.VideoFrame) -> av.VideoFrame:
-        rgb = frame.to_ndarray(format="rgb24")
+    def landmarks(self, rgb: np.ndarray) -> Landmarks | None:
+        """Analyse a frame if the analysis rate allows; the landmarks to draw (None while paused)."""
         lm = self.live.process(rgb)
         lm = lm if lm is not None else self.live.last_landmarks
-        if self.overlay and lm is not None and not self.live.paused:  # no stale landmarks while paused
+        return None if self.live.paused else lm  # no stale landmarks while paused
+
+    def _one(self, frame: av.VideoFrame) -> av.VideoFrame:
+        rgb = frame.to_ndarray(format="rgb24")
+        lm = self.landmarks(rgb)
+        if self.overlay and lm is not None:
             rgb = draw_overlay(rgb, lm)
         return av.VideoFrame.from_ndarray(rgb, format="rgb24")
 

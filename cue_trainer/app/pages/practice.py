@@ -2,25 +2,35 @@
 cues on the other, all on one screen. Setup collapses and locks while a session runs (the page
 reruns once when a session starts or ends, so that the setup shows it).
 
-Thin: the analysis lives in ``cue_trainer.live``; the webcam boundary in ``app.video``; the panels
-in ``app.setup`` and ``app.live_panels``.
+The camera reaches the app over WebRTC (streamlit-webrtc, media kept on loopback) or over the local
+link (``app.local_link``, a WebSocket on 127.0.0.1: works with no network at all). Thin: the
+analysis lives in ``cue_trainer.live``; the webcam boundary in ``app.video``; the panels in
+``app.setup`` and ``app.live_panels``.
 """
+from types import SimpleNamespace
+
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from cue_trainer.app import keys, live_panels, style
+from cue_trainer.app.local_link import LocalLink
 from cue_trainer.app.setup import current_setup, setup_panel
-from cue_trainer.app.video import PracticeProcessor
+from cue_trainer.app.video import PracticeProcessor, keep_webrtc_on_loopback
 from cue_trainer.live import LiveSession
 from cue_trainer.store import SessionStore
 
+NO_PICTURE = "The camera stream could not connect: no picture reached the app, so nothing was recorded."
+
 style.apply()
+keep_webrtc_on_loopback()
 home = SessionStore().home
 st.markdown("### Practice")
 previous = st.session_state.get("live_session")
 locked = previous is not None and not previous.ended  # a session is running: setup stays as it was
 ended = st.session_state.get("ended_session")
-if ended is not None and not locked:
+if st.session_state.pop("no_picture", False):
+    st.error(f"{NO_PICTURE} If this computer is offline, choose “Local link” under Camera connection below.")
+elif ended is not None and not locked:
     with st.container(horizontal=True, vertical_alignment="center", key="saved"):
         st.success(f"Session {ended} is saved.", width=260)
         if st.button(f"Review session {ended}", type="primary", icon=":material/insights:", key="to_review"):
@@ -30,11 +40,24 @@ setup_panel(home, current_setup(home), locked=locked)
 setup = current_setup(home)
 
 
+@st.cache_resource
+def local_link() -> LocalLink:
+    return LocalLink()  # one WebSocket server on 127.0.0.1 for every stream of this app process
+
+
 def stop(live: LiveSession) -> None:
-    """End the session as complete (the app's Stop, or the webcam component's own STOP)."""
-    st.session_state["ended_session"] = live.stop()
+    """End the session as complete (the app's Stop, or the webcam component's own STOP) — or, if no
+    picture ever arrived, as a stream that could not connect."""
+    if live.snapshot().frames_received == 0:
+        live.stop(status="incomplete", note=NO_PICTURE)
+        st.session_state["no_picture"] = True
+    else:
+        st.session_state["ended_session"] = live.stop()
     st.session_state["stop_stream"] = True
     st.session_state.pop("live_session", None)
+    local = st.session_state.pop("local", None)
+    if local is not None:
+        local_link().close(local[0])
 
 
 def on_stream_change() -> None:
@@ -54,27 +77,51 @@ def make_processor() -> PracticeProcessor:
     return PracticeProcessor(live, overlay=setup.overlay)
 
 
+def webrtc_camera():
+    """The camera through streamlit-webrtc; its context (``video_processor`` once streaming)."""
+    stop_requested = st.session_state.pop("stop_stream", False)
+    ctx = webrtc_streamer(
+        key="practice",
+        mode=WebRtcMode.SENDRECV,
+        video_processor_factory=make_processor,
+        media_stream_constraints={"video": True, "audio": False},
+        rtc_configuration={"iceServers": []},  # this machine only: no STUN/TURN servers are contacted
+        async_processing=True,
+        desired_playing_state=False if stop_requested else None,
+        video_html_attrs={"style": {"width": "100%"}, "controls": False, "autoPlay": True, "muted": True},
+        on_change=on_stream_change,
+    )
+    if ctx.video_processor is None and not ctx.state.playing and not ctx.state.signalling:
+        on_stream_change()  # the component's STOP, should its change callback have been missed
+    return ctx
+
+
+def local_camera():
+    """The camera over the local link (no network needed); an object with ``video_processor``."""
+    local = st.session_state.get("local")
+    if local is not None and local[1].live.ended:
+        local = st.session_state.pop("local")
+    if local is None:
+        st.session_state.pop("stop_stream", None)
+        with st.container(border=True, height=300, vertical_alignment="center", horizontal_alignment="center"):
+            if st.button("Start camera", type="primary", icon=":material/videocam:", key="start_local"):
+                processor = make_processor()
+                st.session_state["local"] = (local_link().open(processor), processor)
+                st.rerun()
+        return SimpleNamespace(video_processor=None)
+    token, processor = local
+    st.iframe(local_link().page(token, fps=processor.live.max_fps), height=500)
+    return SimpleNamespace(video_processor=processor)
+
+
 running = False
 if setup.consented:
     video_col, side = st.columns([1.25, 1], gap="medium")
     with video_col:
-        stop_requested = st.session_state.pop("stop_stream", False)
-        ctx = webrtc_streamer(
-            key="practice",
-            mode=WebRtcMode.SENDRECV,
-            video_processor_factory=make_processor,
-            media_stream_constraints={"video": True, "audio": False},
-            rtc_configuration={"iceServers": []},  # this machine only: no STUN/TURN servers are contacted
-            async_processing=True,
-            desired_playing_state=False if stop_requested else None,
-            video_html_attrs={"style": {"width": "100%"}, "controls": False, "autoPlay": True, "muted": True},
-            on_change=on_stream_change,
-        )
+        ctx = local_camera() if setup.link == "local" else webrtc_camera()
         if ctx.video_processor is not None:
             ctx.video_processor.overlay = setup.overlay
             st.session_state["live_session"] = ctx.video_processor.live
-        elif not ctx.state.playing and not ctx.state.signalling:
-            on_stream_change()  # the component's STOP, should its change callback have been missed
     running = ctx.video_processor is not None and not ctx.video_processor.live.ended
     with side:
         live_panels.status_panel(ctx)

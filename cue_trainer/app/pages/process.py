@@ -1,6 +1,5 @@
 """Process a video page: a recorded video becomes a session, then its review opens. Before
 analysing, the page checks the baseline against the video's length and offers a shorter one."""
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -11,12 +10,13 @@ from cue_trainer.clock import format_clock
 from cue_trainer.frames import VideoFileSource
 from cue_trainer.profiles import CALIBRATION_RANGE_S, default_profile
 from cue_trainer.store import SessionStore
-from cue_trainer.videos import VIDEO_SUFFIXES, process_video
+from cue_trainer.videos import VIDEO_SUFFIXES, process_video, remove_stale_uploads, upload_folder
 
 #: Warn when the baseline takes more than this share of the video: little would be left to analyse.
 MOST_OF_THE_VIDEO = 0.8
 
 style.apply()
+remove_stale_uploads()  # uploads of an earlier run that was killed while analysing
 st.title("Process a video")
 st.markdown(
     "Analyse a recorded conversation the same way as a live session. The video is read from this "
@@ -66,10 +66,10 @@ def analyse(path: Path, name: str | None = None) -> int:
     return result.session_id
 
 
-with tempfile.TemporaryDirectory() as d:
+with upload_folder() as d:
     chosen: tuple[Path, str | None] | None = None
     if upload is not None:
-        tmp = Path(d) / Path(upload.name).name
+        tmp = d / Path(upload.name).name
         tmp.write_bytes(upload.getvalue())
         chosen = (tmp, upload.name)  # an upload is recorded by its name, not the temp path
     elif path_text.strip():

@@ -1,7 +1,6 @@
 """Review page: the score at a glance, then the timeline, suggestions, exports and delete."""
 import streamlit as st
 
-from cue_trainer import InputError
 from cue_trainer.app import panels, style
 from cue_trainer.app.charts import cue_chart, legend_html
 from cue_trainer.catalogue import BY_ID
@@ -13,8 +12,7 @@ from cue_trainer.store import SessionStore
 
 style.apply()
 st.title("Review")
-if "deleted" in st.session_state:
-    st.success(f"Session {st.session_state.pop('deleted')} was deleted.")
+panels.deleted_notice()
 store = SessionStore()
 sessions = store.sessions()
 if not sessions:
@@ -105,13 +103,4 @@ e3.download_button("Tiers (TSV, for ELAN)", lambda: tier_text(rec).encode(), f"s
 st.subheader("Delete")
 with st.popover("Delete this session"):
     st.write(f"Session {sid} and everything recorded with it will be removed from this computer for good.")
-    if st.button("Delete permanently", type="primary", key="confirm_delete"):
-        try:
-            store.delete_session(sid)
-        except InputError as e:
-            st.error(str(e))
-        else:
-            st.session_state.pop("review_session", None)
-            st.query_params.clear()
-            st.session_state["deleted"] = sid
-            st.rerun()
+    panels.delete_button(store, sid, forget=("review_session",))  # the page then opens the newest session

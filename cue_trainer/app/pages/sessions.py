@@ -4,16 +4,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cue_trainer import InputError
-from cue_trainer.app import style
+from cue_trainer.app import panels, style
 from cue_trainer.clock import format_clock, local_time
 from cue_trainer.progress import per_cue, trend
 from cue_trainer.store import SessionStore
 
 style.apply()
 st.title("Sessions")
-if "deleted" in st.session_state:
-    st.success(f"Session {st.session_state.pop('deleted')} was deleted.")
+panels.deleted_notice()
 store = SessionStore()
 sessions = store.sessions()
 if not sessions:
@@ -54,14 +52,7 @@ with st.popover("Delete a session"):
                           format_func=lambda i: next(f"#{s.id} · {local_time(s.started_at)} · "
                                                      f"{s.partner or s.source_path or ''}" for s in sessions if s.id == i))
     st.write("It and everything recorded with it will be removed from this computer for good.")
-    if st.button("Delete permanently", type="primary", key="confirm_delete"):
-        try:
-            store.delete_session(doomed)
-        except InputError as e:
-            st.error(str(e))
-        else:
-            st.session_state["deleted"] = doomed
-            st.rerun()
+    panels.delete_button(store, doomed)
 
 st.subheader("Progress")
 if not scores:

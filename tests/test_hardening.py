@@ -1,0 +1,433 @@
+"""Regression tests for the red-team pass (issue 10): each fault found gets one clear sentence and
+loses nothing. Real files, real processes and signals, real mounts (a small tmpfs, as root)."""
+import json
+import re
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cue_trainer import InputError
+from cue_trainer.features import FEATURES, FeatureFrame
+from cue_trainer.labels import MAX_LABELS, read_labels
+from cue_trainer.profiles import default_profile
+from cue_trainer.records import Label
+from cue_trainer.store import MIGRATIONS, SessionStore, StoreFault
+from cue_trainer.videos import UPLOAD_PREFIX, remove_stale_uploads
+from tests.clips import CLIPS, write_mp4, write_sideways_mp4
+from tests.processes import REPO, run_cli, run_script
+
+ROOT = os.geteuid() == 0
+needs_root = pytest.mark.skipif(not ROOT, reason="mounting a tmpfs needs root")
+
+
+def one_sentence(out: subprocess.CompletedProcess, pattern: str) -> None:
+    """Exit status 2, one line on stderr matching ``pattern``, no traceback."""
+    assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert re.search(pattern, lines[0]), lines[0]
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Mount a small tmpfs: ``mount(size, readonly=False)`` returns its folder; unmounted after."""
+    mounted = []
+
+    def mount(size: str, readonly: bool = False) -> Path:
+        d = tmp_path / f"mnt{len(mounted)}"
+        d.mkdir()
+        opts = f"size={size}" + (",ro" if readonly else "")
+        subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(d)], check=True)
+        mounted.append(d)
+        return d
+
+    yield mount
+    for d in mounted:
+        subprocess.run(["umount", "-l", str(d)], check=False)
+
+
+@pytest.fixture(scope="module")
+def long_clip(clip_dir) -> Path:
+    """A 60 s clip: long enough to act on a `process` while it runs."""
+    path = clip_dir / "long.mp4"
+    if not path.exists():
+        write_mp4(path, [(60.0, {})], fps=10.0)
+    return path
+
+
+# -- 2. deleting a session while it is recorded; no orphaned rows -------------------------------
+
+def test_a_session_still_recording_is_not_deleted_and_orphans_cannot_exist(home):
+    store = SessionStore(home)
+    sid = store.create_session(source="video", profile_toml=default_profile().to_toml())  # this process records
+    with pytest.raises(InputError, match=rf"Session {sid} is still being recorded; stop it first"):
+        store.delete_session(sid)
+    store.end_session(sid, duration_s=1.0)
+    store.delete_session(sid)  # once ended, it goes
+    store.add_frame(sid, FeatureFrame(0.0, np.zeros(len(FEATURES))))
+    with pytest.raises(StoreFault, match="FOREIGN KEY"):
+        store.flush()  # a row of a session that is gone is refused by the database itself
+
+
+@pytest.mark.slow
+def test_cli_refuses_to_delete_a_session_that_process_is_writing(long_clip, home):
+    writer = subprocess.Popen([sys.executable, "-m", "cue_trainer", "process", str(long_clip), "--no-progress"],
+                              env={**os.environ, "CUE_TRAINER_HOME": str(home)}, cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not SessionStore(home).sessions():
+            time.sleep(0.2)
+        out = run_cli("sessions", "delete", "1", home=home)
+        one_sentence(out, r"Session 1 is still being recorded; stop it first, then delete it\.")
+    finally:
+        _, err = writer.communicate(timeout=300)
+    assert writer.returncode == 0, err
+    info = SessionStore(home).session(1)
+    assert info.status == "complete" and info.frames == 600
+
+
+def test_migration_to_v3_removes_orphaned_rows(home):
+    home.mkdir(parents=True)
+    db = sqlite3.connect(home / "sessions.sqlite3")
+    db.executescript(MIGRATIONS[0] + ";" + MIGRATIONS[1] + "; PRAGMA user_version = 2;")
+    db.execute("INSERT INTO sessions (started_at, status, source, profile_toml) VALUES ('2026-01-01', 'complete', 'video', '')")
+    db.execute("INSERT INTO events (session_id, cue, start_s, end_s, confirmed_s) VALUES (1, 'head_down', 1, 2, 1)")
+    db.execute("INSERT INTO events (session_id, cue, start_s, end_s, confirmed_s) VALUES (7, 'head_down', 1, 2, 1)")
+    db.commit()
+    db.close()
+    store = SessionStore(home)
+    assert [e.cue for e in store.events(1)] == ["head_down"]
+    assert sqlite3.connect(store.path).execute("SELECT COUNT(*) FROM events").fetchone()[0] == 1
+
+
+# -- 3. process_folder arguments ------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--calibration-s", "0"], r"'0' must be from 3 to 600 seconds"),  # crashed the batch before
+        (["--calibration-s", "-5"], r"'-5' must be from 3 to 600 seconds"),
+        (["--workers", "-3"], r"'-3' must be 1 or more"),  # a ValueError traceback before
+        (["--fps", "nan"], r"must be greater than 0"),
+    ],
+)
+def test_process_folder_validates_its_arguments_like_the_cli(tmp_path, args, message):
+    out = run_script("pipelines/process_folder.py", str(tmp_path), "--home", str(tmp_path / "home"), *args)
+    one_sentence(out, message)
+    assert not (tmp_path / "home").exists()
+
+
+# -- 4. Ctrl-C reports this run's own session -----------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after_s, expected", [
+    (0.3, r"^Stopped( before anything was stored)?\.$"),  # while Python and the models load
+    (6.0, r"^Stopped; session 2 is kept as incomplete\.$"),  # while analysing: its own id, not "the newest"
+])
+def test_ctrl_c_names_the_session_this_run_created(long_clip, home, clip, after_s, expected):
+    assert run_cli("process", str(clip("steady")), "--calibration-s", "5", home=home).returncode == 0  # session 1
+    proc = subprocess.Popen([sys.executable, "-m", "cue_trainer", "process", str(long_clip), "--no-progress"],
+                            env={**os.environ, "CUE_TRAINER_HOME": str(home)}, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(after_s)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "session 1" not in err
+    assert re.search(expected, err.strip()), err
+    statuses = {s.id: s.status for s in SessionStore(home).sessions()}
+    assert statuses[1] == "complete"
+    if after_s > 1:
+        assert statuses[2] == "incomplete"
+
+
+# -- 5. one sentence where tracebacks were ----------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["sessions", "show", str(2**63)], ["sessions", "export", str(2**64), "--out", "x"],
+    ["sessions", "score", "9" * 30], ["sessions", "delete", str(2**63)],
+])
+def test_huge_session_ids_are_one_sentence(home, args):
+    one_sentence(run_cli(*args, home=home), r"there is no session \d+")
+
+
+def test_import_labels_with_a_huge_session_id(home, tmp_path):
+    labels = tmp_path / "l.csv"
+    labels.write_text("cue,start_s,end_s\nhead_down,1,2\n")
+    one_sentence(run_script("pipelines/import_labels.py", str(2**63), str(labels), "--home", str(home)),
+                 r"there is no session")
+
+
+@pytest.fixture
+def one_session(clip, home) -> Path:
+    assert run_cli("process", str(clip("moves_down")), "--calibration-s", "5", home=home).returncode == 0
+    return home
+
+
+@needs_root
+def test_export_into_a_read_only_folder(one_session, tmpfs):
+    out = tmpfs("1m", readonly=True)
+    one_sentence(run_cli("sessions", "export", "1", "--out", str(out), home=one_session), r"cannot be written")
+    one_sentence(run_cli("sessions", "export", "1", "--out", str(out / "new"), home=one_session),
+                 r"cannot be created")
+
+
+@needs_root
+def test_export_onto_a_full_disk_leaves_no_half_written_file(one_session, tmpfs):
+    out = tmpfs("8k")
+    result = run_cli("sessions", "export", "1", "--out", str(out), "--format", "csv", home=one_session)
+    one_sentence(result, r"features\.csv cannot be written \(No space left on device\)")
+    assert not [p for p in out.iterdir() if p.name.startswith("features")]  # neither the file nor its part
+
+
+@needs_root
+@pytest.mark.slow
+def test_a_disk_that_fills_up_during_process(long_clip, tmpfs):
+    home = tmpfs("600k")
+    out = run_cli("process", str(long_clip), "--no-progress", home=home)
+    one_sentence(out, r"The disk is full, so the session store could not be written; what was stored before is kept")
+    (info,) = json.loads(run_cli("sessions", "list", "--json", home=home).stdout)
+    assert info["status"] == "incomplete" and info["frames"] > 0  # what was committed stays
+
+
+def test_a_store_damaged_in_the_middle(one_session):
+    path = one_session / "sessions.sqlite3"
+    SessionStore(one_session).close()  # checkpoint the log into the file
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle: middle + 8192] = os.urandom(8192)
+    path.write_bytes(bytes(data))
+    for wal in one_session.glob("sessions.sqlite3-*"):
+        wal.unlink()
+    out = run_cli("sessions", "show", "1", home=one_session)
+    one_sentence(out, r"is damaged \(|cannot be opened \(")
+
+
+@pytest.mark.slow
+def test_delete_while_another_program_holds_a_write_lock(one_session):
+    holder = sqlite3.connect(one_session / "sessions.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another client writing, for longer than the store waits (30 s)
+    try:
+        out = run_cli("sessions", "delete", "1", home=one_session, timeout=120)
+    finally:
+        holder.execute("ROLLBACK")
+    one_sentence(out, r"is busy: another program has held it locked for over 30 s")
+    assert [s.id for s in SessionStore(one_session).sessions()] == [1]
+
+
+# -- 7, 8. what could not be seen; rotation --------------------------------------------------------
+
+def test_framing_notes_say_what_is_hidden_and_what_to_do():
+    """A dark picture in which the face is found but no body (shoulders, hands): the note names
+    what is hidden, the cues that therefore can't be noticed, and what to change."""
+    from cue_trainer.baseline import Baseline
+    from cue_trainer.features import INDEX
+    from cue_trainer.framing import framing_of
+
+    X = np.full((100, len(FEATURES)), np.nan)
+    X[:, INDEX["present"]] = 1.0
+    X[:, INDEX["head_yaw_deg"]], X[:, INDEX["head_pitch_deg"]], X[:, INDEX["eye_openness"]] = 2.0, 10.0, 0.3
+    X[:, INDEX["eye_openness_avg"]] = 0.3
+    notes = framing_of(X, Baseline().fit(X)).notes()
+    text = " ".join(notes)
+    assert "Hands out of view or hidden 100 % of the time: “Hand at face” can't be noticed; move back a little" in text
+    assert "Head and shoulders out of view or hidden 100 % of the time: “Sitting lower”" in text
+    assert "Looking away" not in text  # the face was seen
+
+
+@pytest.mark.slow
+def test_process_says_when_the_person_was_mostly_out_of_view(clip, home):
+    out = run_cli("process", str(clip("goes_dark")), "--calibration-s", "5", home=home)
+    assert out.returncode == 0
+    assert re.search(r"The person was in view in only \d+ % of the analysed time\.", out.stdout), out.stdout
+
+
+@pytest.mark.slow
+def test_a_phone_video_with_a_rotation_tag_is_analysed_upright(tmp_path, home):
+    """Pixels stored sideways plus a "rotate 90°" tag: analysed as shown, upright; the same pixels
+    without the fix would read as lying down (leaning_back) and turning away."""
+    video = write_sideways_mp4(tmp_path / "phone.mp4", CLIPS["steady"])
+    out = run_cli("process", str(video), "--calibration-s", "5", home=home)
+    assert out.returncode == 0, out.stderr
+    assert "sideways" not in out.stdout
+    events = [line for line in out.stdout.splitlines() if line.startswith(("Leaning back", "Looking away"))]
+    assert events == []  # what a sideways reading would give
+    show = run_cli("sessions", "show", "1", home=home).stdout
+    tilt = float(next(line.split()[1] for line in show.splitlines() if line.strip().startswith("shoulder_tilt_deg")))
+    assert abs(tilt) < 20
+
+
+@pytest.mark.slow
+def test_a_person_turned_sideways_in_the_pixels_gets_a_warning(tmp_path, home, clip):
+    from tests.clips import tag_rotation
+
+    video = tmp_path / "turned.mp4"
+    video.write_bytes(clip("steady").read_bytes())
+    tag_rotation(video, 90)  # now shown on its side
+    out = run_cli("process", str(video), "--calibration-s", "5", home=home)
+    assert "the picture may be sideways, or the person lying down" in " ".join(out.stdout.split())
+
+
+# -- 9. process_folder: empty folder, killed worker, relative paths -----------------------------------
+
+def test_an_empty_folder_is_one_sentence(tmp_path):
+    out = run_script("pipelines/process_folder.py", str(tmp_path), "--home", str(tmp_path / "home"))
+    one_sentence(out, r"There are no videos \(\.mp4, .*\) in ")
+
+
+@pytest.mark.slow
+def test_a_video_processed_by_relative_path_is_not_processed_again(clip, tmp_path):
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    (folder / "a.mp4").write_bytes(clip("steady").read_bytes())
+    home = tmp_path / "home"
+    ran = subprocess.run([sys.executable, "-m", "cue_trainer", "process", "a.mp4", "--calibration-s", "5"],
+                         cwd=folder, env={**os.environ, "CUE_TRAINER_HOME": str(home)}, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    out = run_script("pipelines/process_folder.py", str(folder), "--home", str(home), "--calibration-s", "5")
+    assert out.returncode == 0 and out.stdout.split()[0] == "skipped", out.stdout
+
+
+@pytest.mark.slow
+def test_a_killed_worker_does_not_abort_the_batch(long_clip, tmp_path):
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.mp4").write_bytes(long_clip.read_bytes())
+    proc = subprocess.Popen([sys.executable, "pipelines/process_folder.py", str(folder), "--workers", "2",
+                             "--home", str(tmp_path / "home")], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(8)  # the workers are analysing
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    workers = [int(c) for c in children
+               if "spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace")]
+    assert workers, "no worker process found"
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = proc.communicate(timeout=600)
+    assert "Traceback" not in err and "BrokenProcessPool" not in err, err
+    rows = [line.split() for line in out.splitlines()]
+    assert sorted(r[1].rsplit("/", 1)[1] for r in rows) == ["a.mp4", "b.mp4", "c.mp4"]  # each reported
+    complete = [s for s in SessionStore(tmp_path / "home").sessions() if s.status == "complete"]
+    assert sorted(Path(s.source_path).name for s in complete) == ["a.mp4", "b.mp4", "c.mp4"]  # retried
+
+
+# -- 10. tune.py refuses instead of writing a useless profile ---------------------------------------
+
+@pytest.fixture
+def tuned_home(clip, home) -> Path:
+    assert run_cli("process", str(clip("moves_down")), "--calibration-s", "5", home=home).returncode == 0
+    return home
+
+
+@pytest.mark.parametrize(
+    "truth, args, message",
+    [
+        (False, [], r"The sessions hold no labels or marks of slumped_posture"),  # no ground truth at all
+        (True, ["--thresholds", "1:2:0"], r"gives no usable thresholds"),  # an empty grid
+        (True, ["--thresholds", "0.3,5"], r"thresholds of slumped_posture must lie in 0.05..2, but got 5"),
+        (True, ["--name", "../../x"], r"must be a plain name"),
+    ],
+)
+def test_tune_refuses_and_writes_nothing(tuned_home, truth, args, message):
+    if truth:
+        SessionStore(tuned_home).add_mark(1, 9.0, "slumped_posture")
+    out = run_script("pipelines/tune.py", "--home", str(tuned_home), "--sessions", "1", "--cues", "slumped_posture",
+                     *args)
+    one_sentence(out, message)
+    assert not (tuned_home / "profiles").exists() and not (tuned_home.parent / "x.toml").exists()
+
+
+def test_tune_refuses_when_no_setting_finds_anything(tuned_home):
+    store = SessionStore(tuned_home)
+    store.set_labels(1, [Label("slumped_posture", 100.0, 101.0)])  # a label no episode can match
+    out = run_script("pipelines/tune.py", "--home", str(tuned_home), "--sessions", "1", "--cues", "slumped_posture",
+                     "--truth", "labels")
+    one_sentence(out, r"no setting detects any true episode \(F1 is 0 everywhere\); no profile was written")
+    assert not (tuned_home / "profiles").exists()
+
+
+# -- 11. labels past the end; huge label files ------------------------------------------------------
+
+def test_labels_past_the_sessions_end_are_refused_naming_the_line(tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("cue,start_s,end_s\nhead_down,1,2\nhead_down,120,130\n")
+    with pytest.raises(InputError, match=r"line 3: the episode starts at 120 s, after the session's end \(16\.0 s\)"):
+        read_labels(path, session_end_s=16.0)
+
+
+def test_a_huge_label_file_is_capped_in_one_sentence(tmp_path):
+    path = tmp_path / "many.csv"
+    with open(path, "w") as f:
+        f.write("cue,start_s,end_s\n")
+        f.writelines(f"head_down,{i},{i + 1}\n" for i in range(MAX_LABELS + 5))
+    with pytest.raises(InputError, match=r"holds more than 100,000 labels; split it"):
+        read_labels(path)
+
+
+# -- 12. leftovers of a crash -------------------------------------------------------------------------
+
+def test_uploads_left_by_a_killed_process_are_removed_on_start(tmp_path, home, monkeypatch):
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a process id that no longer runs
+    stale = tmp_path / f"{UPLOAD_PREFIX}{dead.pid}-0-abc"
+    stale.mkdir()
+    (stale / "interview.mp4").write_bytes(b"x" * 1000)
+    mine = tmp_path / f"{UPLOAD_PREFIX}{os.getpid()}-0-def"  # this process is alive: kept
+    mine.mkdir()
+    assert remove_stale_uploads(tmp_path) == [stale]
+    assert not stale.exists() and mine.exists()
+    # The Process page does it when it loads (in the real temp folder).
+    real = Path(os.environ.get("TMPDIR", "/tmp")) / f"{UPLOAD_PREFIX}{dead.pid}-0-xyz"
+    real.mkdir()
+    monkeypatch.setenv("CUE_TRAINER_HOME", str(home))
+    AppTest.from_file(str(REPO / "cue_trainer/app/pages/process.py"), default_timeout=60).run()
+    assert not real.exists()
+
+
+def test_a_reused_process_id_is_not_taken_for_the_owner(home):
+    store = SessionStore(home)
+    sid = store.create_session(source="live", profile_toml="")
+    assert store.session(sid).status == "recording"  # this process, started when it did
+    db = sqlite3.connect(store.path)
+    db.execute("UPDATE sessions SET owner_started = '1' WHERE id = ?", (sid,))  # same id, another start
+    db.commit()
+    assert store.session(sid).status == "incomplete"
+
+
+def test_the_export_of_a_killed_session_says_incomplete_and_keeps_owner_and_path_out(home, tmp_path):
+    store = SessionStore(home)
+    sid = store.create_session(source="video", source_path="/home/ann/private/interview.mp4", profile_toml="")
+    db = sqlite3.connect(store.path)
+    db.execute("UPDATE sessions SET owner_pid = 999999 WHERE id = ?", (sid,))  # its process is gone
+    db.commit()
+    store.export(sid, tmp_path / "out", "csv")
+    text = (tmp_path / "out" / "sessions.csv").read_text()
+    header, row = text.splitlines()[:2]
+    assert "owner" not in header and "incomplete" in row and "recording" not in row
+    assert "interview.mp4" in row and "/home/ann" not in row
+
+
+# -- 13. devices and pipes are not "a folder" --------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["devnull", "fifo"])
+def test_devices_and_pipes_are_not_regular_files(tmp_path, home, kind):
+    if kind == "devnull":
+        path = Path("/dev/null")
+    else:
+        path = tmp_path / "pipe.mp4"
+        os.mkfifo(path)
+    one_sentence(run_cli("process", str(path), home=home, timeout=60), r"is not a regular file")
+    one_sentence(run_cli("process", "x.mp4", "--profile", str(path), home=home, timeout=60),
+                 r"The profile file .* is not a regular file")
+    with pytest.raises(InputError, match="is not a regular file"):
+        read_labels(path)
