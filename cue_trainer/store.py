@@ -11,6 +11,7 @@ so a killed process keeps what it recorded; a session that never ended is listed
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -538,7 +539,7 @@ class SessionStore:
                 df["source_path"] = df["source_path"].map(lambda p: Path(p).name if isinstance(p, str) else p)
                 df = df.drop(columns=[c for c in df.columns if c.startswith("owner_")])
             path = out / f"{name}.{fmt}"
-            write_atomically(path, lambda tmp: df.to_csv(tmp, index=False) if fmt == "csv" else
+            write_atomically(path, lambda tmp, df=df: df.to_csv(tmp, index=False) if fmt == "csv" else
                              df.to_parquet(tmp, index=False))
             paths.append(path)
         return paths
@@ -556,10 +557,8 @@ def write_atomically(path: Path, write) -> Path:
         write(tmp)
         os.replace(tmp, path)
     except OSError as e:
-        try:
+        with contextlib.suppress(OSError):  # a read-only folder refuses even that
             tmp.unlink(missing_ok=True)
-        except OSError:  # a read-only folder refuses even that
-            pass
         raise InputError(f"{path} cannot be written ({e.strerror or e}).") from None
     return path
 

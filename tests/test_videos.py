@@ -6,7 +6,6 @@ import pytest
 
 from cue_trainer.profiles import default_profile
 from cue_trainer.recording import Recording
-from cue_trainer.records import Segment
 from cue_trainer.store import SessionStore
 from cue_trainer.videos import process_video
 from tests.clips import CHANGE_S
