@@ -10,12 +10,12 @@ modules above it in this list (tests/test_layout.py checks it):
     features -> baseline   named per-frame measurements; a person's robust reference
     store                  the SQLite file (the only SQL), typed readers, the recorder an analysis writes to
     cues -> coach          thresholds, hysteresis, minimum duration (streaming == batch); check-in suggestions
+    framing                what the camera lets the app see, and what to change
     analysis               the streaming pipeline of one session, emitting to a recorder
     recording              the read model: one stored session loaded once, replayed, scored
     videos, live           a video file into a session; a webcam stream shared by two threads
     review, tuning         what the Review shows and exports; threshold sweeps
     progress               the noticing score across sessions, per practitioner and per cue
-    framing                what the camera let the app see, and what to change
     batch, cli             a folder of videos on all cores; the command line
 
 ``app/`` (the only package that imports Streamlit) and ``pipelines/`` are entry points too.

@@ -2,7 +2,7 @@
 emitted to a recorder.
 
 Owns: ``Analysis``, ``StepResult``, the ``Recorder`` interface and ``MemoryRecorder``. Imports:
-landmarks, features, baseline, cues, coach, profiles, records. (The store's ``SessionRecorder``
+landmarks, features, baseline, cues, coach, framing, profiles, records. (The store's ``SessionRecorder``
 is the recorder that persists; this module does not import the store.)
 
 Phases of an analysis: "waiting" (nobody in view yet) -> "calibrating" (the baseline window:
@@ -21,6 +21,7 @@ from cue_trainer.baseline import Baseline
 from cue_trainer.coach import CheckInCoach
 from cue_trainer.cues import CueEngine, CueUpdate
 from cue_trainer.features import FeatureExtractor, FeatureFrame
+from cue_trainer.framing import Framing, framing_of
 from cue_trainer.landmarks import Landmarks
 from cue_trainer.profiles import Profile
 from cue_trainer.records import CueEvent, Segment, Suggestion
@@ -114,6 +115,7 @@ class Analysis:
         self.coach = CheckInCoach(profile)
         self.phase: Phase = "waiting"
         self.baseline: Baseline | None = None
+        self.framing: Framing | None = None
         self.engine: CueEngine | None = None
         self.events: list[CueEvent] = []
         self.suggestions: list[Suggestion] = []
@@ -211,7 +213,9 @@ class Analysis:
         return StepResult(ff.t, "practising", ff, update, offered)
 
     def _fit_baseline(self, end_s: float) -> None:
-        self.baseline = Baseline().fit(np.array(self._cal_rows))
+        rows = np.array(self._cal_rows)
+        self.baseline = Baseline().fit(rows)
+        self.framing = framing_of(rows, self.baseline)  # what the camera lets the app see of this person
         self._cal_rows = []
         # After a recalibration the segment also covers the wait for the person, so that a
         # replay ends the previous baseline's stretch where the live engine stopped.

@@ -145,7 +145,6 @@ def _episode_table(events, suggestions) -> str:
 def cmd_process(args) -> int:
     from tqdm import tqdm
 
-    from cue_trainer.framing import recording_framing
     from cue_trainer.frames import VideoFileSource
     from cue_trainer.profiles import load_profile
     from cue_trainer.recording import Recording
@@ -180,7 +179,7 @@ def cmd_process(args) -> int:
     )
     if result.note:
         print(result.note + (" (--calibration-s)" if "shorter baseline" in result.note else ""))
-    framing = recording_framing(Recording.load(store, result.session_id))
+    framing = Recording.load(store, result.session_id).framing()
     for line in framing.notes() if framing is not None else []:
         print(textwrap.fill(line, width=100))
     print()

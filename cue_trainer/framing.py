@@ -1,8 +1,8 @@
 """Framing: what the camera lets the app see, and what to change when something is hidden.
 
 Owns: ``Framing`` (per cue, the share of in-view time it could be measured; whether the picture
-looks sideways), ``framing_of`` and ``recording_framing``. Imports: catalogue, cues, features,
-recording. A cue whose landmarks are hidden is unknown, never guessed; this module says so in words
+looks sideways), ``framing_of``, ``combine`` and ``brief``. Imports: catalogue, features, baseline. Used at
+calibration (``analysis``), for a stored session (``Recording.framing``) and by the CLI. A cue whose landmarks are hidden is unknown, never guessed; this module says so in words
 ("hands are out of view or hidden: 'Hand at face' can't be noticed; move back a little …").
 """
 from __future__ import annotations
@@ -13,14 +13,24 @@ import numpy as np
 
 from cue_trainer.baseline import Baseline
 from cue_trainer.catalogue import BY_ID, CUE_IDS
-from cue_trainer.cues import CUE_INDEX, cue_signals
 from cue_trainer.features import INDEX
-from cue_trainer.recording import Recording
 
 #: A cue measured in less than this share of the in-view time counts as hidden.
 HIDDEN_BELOW = 0.5
 #: A baseline shoulder line steeper than this (degrees) suggests a sideways picture.
 SIDEWAYS_DEG = 60.0
+
+#: What must be visible for a cue (``CueSpec.needs``) -> the per-frame feature that shows it was.
+NEEDS = {
+    "head and shoulders": "nose_y",
+    "the person": "present",
+    "upper body, steadily": "body_scale",
+    "the face": "eye_openness",
+    "ears and shoulders": "ear_shoulder",
+    "shoulders": "body_scale",
+    "hands": "hand_face",
+}
+assert set(NEEDS) == {c.needs for c in BY_ID.values() if c.needs}, "every kind of 'needs' has its feature"
 
 _ADVICE = {
     "hands": "move back a little so that shoulders and hands are in the picture",
@@ -71,25 +81,39 @@ class Framing:
         return out
 
 
-def framing_of(X: np.ndarray, baseline: Baseline) -> Framing:
-    """The framing of frames ``X`` (n, len(FEATURES)) measured against ``baseline``."""
-    X = np.asarray(X, dtype=np.float64).reshape(-1, len(INDEX))
-    present = X[:, INDEX["present"]] == 1.0
-    S = cue_signals(X[present], baseline.center_)
-    n = max(1, int(present.sum()))
-    known = {c: float(np.isfinite(S[:, CUE_INDEX[c]]).sum()) / n for c in CUE_IDS} if present.any() else \
-        {c: 0.0 for c in CUE_IDS}
-    return Framing(float(present.mean()) if len(X) else 0.0, known, float(baseline["shoulder_tilt_deg"]))
+def brief(framing: Framing) -> str:
+    """The notes in one short sentence (for a narrow panel): what is hidden, which cues it costs,
+    and the first thing to change; "" when nothing is."""
+    by_need: dict[str, list[str]] = {}
+    for cue in framing.hidden:
+        by_need.setdefault(BY_ID[cue].needs, []).append(BY_ID[cue].short)
+    parts = [f"{need} (“{'”, “'.join(cues)}” can't be noticed)" for need, cues in by_need.items()]
+    text = f"Hidden from the camera: {'; '.join(parts)} — {_ADVICE.get(next(iter(by_need)), _DEFAULT_ADVICE)}." \
+        if parts else ""
+    if framing.sideways:
+        text += " The picture may be sideways."
+    return text.strip()
 
 
-def recording_framing(rec: Recording) -> Framing | None:
-    """The framing over a recording's practice stretches, each against its own baseline (None
-    without a baseline)."""
-    parts = [(framing_of(rec.X[rec.in_stretch(st)], st.baseline), int(rec.in_stretch(st).sum())) for st in rec.stretches]
+def combine(parts: list[tuple[Framing, int]]) -> Framing | None:
+    """The framing of several stretches, each given with its number of frames."""
     parts = [(f, n) for f, n in parts if n]
     if not parts:
         return None
     total = sum(n for _, n in parts)
     in_view = sum(f.in_view_share * n for f, n in parts)
-    known = {c: sum(f.known_share[c] * f.in_view_share * n for f, n in parts) / max(in_view, 1e-9) for c in CUE_IDS}
+    known = {c: sum(f.known_share[c] * f.in_view_share * n for f, n in parts) / max(in_view, 1e-9)
+             for c in parts[0][0].known_share}
     return Framing(in_view / total, known, parts[0][0].shoulder_tilt_deg)
+
+
+def framing_of(X: np.ndarray, baseline: Baseline) -> Framing:
+    """The framing of frames ``X`` (n, len(FEATURES)): per cue, the share of in-view frames in
+    which the per-frame measurement it needs was made (``NEEDS``; windowed measurements, which
+    fill in over a few seconds, do not count against the framing), and ``baseline``'s shoulder line."""
+    X = np.asarray(X, dtype=np.float64).reshape(-1, len(INDEX))
+    present = X[:, INDEX["present"]] == 1.0
+    n = int(present.sum())
+    known = {c: float(np.isfinite(X[present, INDEX[NEEDS[BY_ID[c].needs]]]).sum()) / n if n else 0.0
+             for c in CUE_IDS if BY_ID[c].needs}
+    return Framing(float(present.mean()) if len(X) else 0.0, known, float(baseline["shoulder_tilt_deg"]))

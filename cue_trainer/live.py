@@ -19,6 +19,7 @@ from cue_trainer.catalogue import BY_ID
 from cue_trainer.cues import CueState
 from cue_trainer.features import FEATURES
 from cue_trainer.frames import Frame
+from cue_trainer.framing import brief
 from cue_trainer.landmarks import LandmarkDetector, Landmarks
 from cue_trainer.profiles import Profile
 from cue_trainer.records import Response, Suggestion
@@ -41,6 +42,7 @@ class LiveSnapshot:
         frames_received, frames_analysed: counts since the start (the difference was dropped
             because analysis was busy or the analysis rate is lower than the camera's).
         baseline: feature name -> baseline value, once calibrated.
+        framing: what the camera hides, in one short sentence, once calibrated (``framing.brief``).
     """
 
     session_id: int
@@ -54,6 +56,7 @@ class LiveSnapshot:
     frames_analysed: int = 0
     baseline: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    framing: str = ""
 
     @property
     def dropped_share(self) -> float:
@@ -102,6 +105,9 @@ class LiveSession:
         )
         self._start = clock()
         self._lock = threading.Lock()
+        # Held while the detector runs, so that Stop never closes it under a frame (MediaPipe
+        # raises on a closed graph). Separate from ``_lock``: the page must not wait for a model.
+        self._detector_lock = threading.Lock()
         self._analysis = Analysis(profile, recorder=store.recorder(self.session_id), calibration_s=calibration_s)
         self._states: dict[str, CueState] = {}
         self._open: Suggestion | None = None  # the suggestion on offer
@@ -132,7 +138,10 @@ class LiveSession:
                 return None
             self._next_t = max(self._next_t, t - 0.4 * interval) + interval
         try:
-            lm = self.detector.detect(Frame(t, rgb))
+            with self._detector_lock:
+                if self._ended:  # stopped while this frame waited
+                    return None
+                lm = self.detector.detect(Frame(t, rgb))
         except Exception as e:  # a broken frame must not end the session
             logger.exception("Landmark detection failed")
             with self._lock:
@@ -178,6 +187,7 @@ class LiveSession:
                 frames_analysed=self._analysed,
                 baseline=baseline,
                 error=self._error,
+                framing=brief(self._analysis.framing) if self._analysis.framing is not None else "",
             )
 
     def mark(self, cue: str | None, note: str | None = None) -> float:
@@ -222,7 +232,8 @@ class LiveSession:
             self._analysis.finish()
             self.store.end_session(self.session_id, duration_s=self.now(), status=status, note=note)
         if self._own_detector:
-            self.detector.close()
+            with self._detector_lock:  # after the frame being analysed, if any
+                self.detector.close()
         return self.session_id
 
     def abandon(self, reason: str) -> None:

@@ -1,7 +1,8 @@
 """The read model of a stored session: everything recorded about it, loaded once, typed.
 
-Owns: ``Recording`` (with ``replay``, ``signals``, ``score`` and the session's stretches),
-``Stretch`` and ``Replay``. Imports: baseline, cues, coach, profiles, records, scoring, store.
+Owns: ``Recording`` (with ``replay``, ``signals``, ``score``, ``framing`` and the session's
+stretches), ``Stretch`` and ``Replay``. Imports: baseline, cues, coach, framing, profiles, records,
+scoring, store.
 Every reader of a stored session — review, tuning, evaluation, the CLI, the pages and the
 notebooks — takes a ``Recording``; none of them goes back to the store for more.
 
@@ -22,6 +23,7 @@ from cue_trainer.catalogue import CUE_IDS
 from cue_trainer.coach import suggestions_for
 from cue_trainer.cues import CUE_INDEX, SIGN, cue_signals, detect_events, detect_from_signals, runs
 from cue_trainer.features import INDEX
+from cue_trainer.framing import Framing, combine, framing_of
 from cue_trainer.profiles import Profile, parse_profile
 from cue_trainer.records import CueEvent, Label, Mark, Segment, Suggestion
 from cue_trainer.scoring import SCORE_TOLERANCE_S, CueScore, score
@@ -156,6 +158,12 @@ class Recording:
                 s0, s1 = runs(np.isnan(S[:, CUE_INDEX[cue]]) & present)
                 out[cue] += [(float(t[i]), float(t[min(j, len(t) - 1)])) for i, j in zip(s0, s1)]
         return out
+
+    def framing(self) -> Framing | None:
+        """What the camera let the app see over the practice stretches, each against its own
+        baseline (None without a baseline)."""
+        return combine([(framing_of(self.X[self.in_stretch(st)], st.baseline), int(self.in_stretch(st).sum()))
+                        for st in self.stretches])
 
     def replay(self, profile: Profile | None = None) -> Replay:
         """The batch cue engine over the recorded features under ``profile`` (default: the

@@ -17,9 +17,9 @@ LAYERS = [
     {"features"},
     {"baseline", "store"},
     {"cues"},
-    {"coach"},
+    {"coach", "framing"},
     {"analysis", "recording"},
-    {"videos", "tuning", "review", "live", "progress", "framing"},
+    {"videos", "tuning", "review", "live", "progress"},
     {"batch", "cli"},
     {"__main__"},
 ]

@@ -152,3 +152,14 @@ def test_a_suggestion_shows_its_time_and_fades(panels_app):
     live = at.session_state.ctx.video_processor.live
     (s,) = live.store.suggestions(live.session_id)
     assert s.response is None  # faded unanswered: "no answer" in the review
+
+
+def test_after_calibration_the_page_says_what_the_camera_cannot_see(panels_app):
+    """The astronaut photo shows no hands: once the baseline is set the page says so, with the cue
+    that therefore can't be noticed and what to change — in Quiz mode too (it names no cue state)."""
+    at = panels_app
+    (line,) = [c.value for c in at.caption if "Hidden from the camera" in c.value]
+    assert line.endswith("Hidden from the camera: hands (“Hand at face” can't be noticed) — move back a little so "
+                         "that shoulders and hands are in the picture.")
+    at.radio(key="mode").set_value("Quiz").run()
+    assert any("Hidden from the camera" in c.value for c in at.caption)

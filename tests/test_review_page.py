@@ -143,3 +143,13 @@ def test_process_page_warns_when_the_baseline_is_most_of_the_video_and_offers_a_
     assert at.number_input(key="calib").value == 5 and not at.warning
     at.number_input(key="calib").set_value(14).run()  # most of the video: still a warning
     assert at.warning[0].value.startswith("The 14 s baseline is most of steady.mp4")
+
+
+def test_review_says_what_the_camera_could_not_see(home, monkeypatch):
+    monkeypatch.setenv("CUE_TRAINER_HOME", str(home))
+    sid = practise(SessionStore(home), "Bo", [])  # hand-built landmarks without hands
+    at = AppTest.from_file(REVIEW, default_timeout=60)
+    at.query_params["session"] = str(sid)
+    at.run()
+    (info,) = [i.value for i in at.info if "Hidden from the camera" in i.value]
+    assert "Hands out of view or hidden 100 % of the time: “Hand at face” can't be noticed" in info

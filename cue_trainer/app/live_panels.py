@@ -174,15 +174,19 @@ def _chime() -> bytes:
 
 @st.fragment(run_every=0.5)
 def cue_panel(ctx, *, coach: bool, alert: bool) -> None:
-    """Coach mode: cue badges, the current suggestion (with its time; it fades) and the live values.
-    Quiz mode: one line saying they are hidden — nothing else, so nothing can give the answers away."""
+    """What the camera hides (both modes, once calibrated). Coach mode: cue badges, the current
+    suggestion (with its time; it fades) and the live values. Quiz mode: one line saying they are
+    hidden — nothing else, so nothing can give the answers away."""
     live = _live(ctx)
     if live is None:
         return
+    snap = live.snapshot()
+    framing = st.empty()  # the same slot on every refresh
+    if snap.framing and snap.phase != "ended":  # said once the baseline is set (it names no cue state)
+        framing.caption(f":material/center_focus_weak: {snap.framing}")  # one short line: the suggestion stays in view
     if not coach:
         st.caption("Quiz mode: the app's cues, suggestions and live values stay hidden until the review.")
         return
-    snap = live.snapshot()
     if snap.phase != "practising":
         return
     st.markdown(f'<div id="cue-badges" data-now="{snap.now_s:.3f}">{_badges(snap.states)}</div>', unsafe_allow_html=True)

@@ -39,6 +39,9 @@ rec = Recording.load(store, sid)  # the whole session, read once per page run
 info = rec.info
 if info.status != "complete" or info.note:
     st.warning(info.note or "This session never ended cleanly; it holds what was recorded until then.")
+framing = rec.framing()
+if framing is not None and framing.notes():
+    st.info("**Hidden from the camera.** " + " ".join(framing.notes()), icon=":material/center_focus_weak:")
 
 head = st.container()  # the headline, written once the score is known
 c1, c2 = st.columns([3, 1])
