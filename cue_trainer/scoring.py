@@ -94,10 +94,6 @@ class CueScore:
     not_scored: int = 0
 
     @property
-    def label(self) -> str:
-        return BY_ID[self.cue].label if self.cue in BY_ID else "All cues"
-
-    @property
     def short(self) -> str:
         return BY_ID[self.cue].short if self.cue in BY_ID else "All cues"
 
