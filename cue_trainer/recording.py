@@ -162,8 +162,8 @@ class Recording:
     def framing(self) -> Framing | None:
         """What the camera let the app see over the practice stretches, each against its own
         baseline (None without a baseline)."""
-        return combine([(framing_of(self.X[self.in_stretch(st)], st.baseline), int(self.in_stretch(st).sum()))
-                        for st in self.stretches])
+        masks = [(st, self.in_stretch(st)) for st in self.stretches]
+        return combine([(framing_of(self.X[keep], st.baseline), int(keep.sum())) for st, keep in masks])
 
     def replay(self, profile: Profile | None = None) -> Replay:
         """The batch cue engine over the recorded features under ``profile`` (default: the
