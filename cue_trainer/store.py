@@ -39,7 +39,17 @@ DB_NAME = "sessions.sqlite3"
 
 TABLES = ("sessions", "features", "events", "marks", "suggestions", "segments", "labels")
 
-_FEATURE_COLUMNS = ", ".join(f'"{name}" REAL' for name in FEATURES)
+#: The feature columns of schema v1; later ones are added by their migration (and features no
+#: longer computed keep their column, so that old files stay readable).
+_V1_FEATURES = (
+    "present", "body_scale", "nose_y", "shoulder_y", "shoulder_tilt_deg", "ear_shoulder", "hand_face", "head_yaw_deg",
+    "head_pitch_deg", "eye_openness", "speed", "motion", "eye_openness_avg",
+)
+_FEATURE_COLUMNS = ", ".join(f'"{name}" REAL' for name in _V1_FEATURES)
+#: v4's new features: the face's size, gaze, PERCLOS, and the hand's gap to the face outline (in
+#: face widths; it replaces "hand_face", which measured to the nose in shoulder widths).
+_V4_FEATURES = ("hand_face_gap", "face_scale", "gaze_yaw_deg", "eyes_closed_share")
+_FEATURE_NAMES = ", ".join(f'"{name}"' for name in FEATURES)
 
 #: Schema migrations; entry k brings a database from user_version k to k + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -128,6 +138,10 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM segments WHERE session_id NOT IN (SELECT id FROM sessions);
     DELETE FROM labels WHERE session_id NOT IN (SELECT id FROM sessions);
     """,
+    # v4: features measured since the real-footage evaluation (older sessions read them as NaN:
+    # their cues fall back to the head alone, the mean eye openness, the shoulders; a hand at the
+    # face is unknown in them).
+    "; ".join(f'ALTER TABLE features ADD COLUMN "{name}" REAL' for name in _V4_FEATURES),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _SESSION_COLUMNS = {
@@ -315,7 +329,8 @@ class SessionStore:
                 placeholders = ", ".join("?" * (len(FEATURES) + 2))
                 with self._db:
                     self._db.executemany(
-                        f"INSERT OR REPLACE INTO features VALUES ({placeholders})", self._pending
+                        f"INSERT OR REPLACE INTO features (session_id, t, {_FEATURE_NAMES}) VALUES ({placeholders})",
+                        self._pending,
                     )
                 self._pending.clear()
             self._last_commit = time.monotonic()
@@ -508,10 +523,12 @@ class SessionStore:
         key = "id" if name == "sessions" else "session_id"
         order = {"sessions": "id", "features": "t", "events": "start_s", "marks": "t", "suggestions": "t",
                  "segments": "start_s", "labels": "start_s"}[name]
+        # Features: today's columns (a retired feature's column stays in old files, unused).
+        columns = f"session_id, t, {_FEATURE_NAMES}" if name == "features" else "*"
         with self._lock:
             self.flush()
             return pd.read_sql_query(
-                f"SELECT * FROM {name} WHERE {key} = ? ORDER BY {order}", self._db, params=(session_id,)
+                f"SELECT {columns} FROM {name} WHERE {key} = ? ORDER BY {order}", self._db, params=(session_id,)
             )
 
     def export(self, session_id: int, out_dir: str | os.PathLike, fmt: str = "csv") -> list[Path]:

@@ -56,7 +56,7 @@ def counts(detected: list[CueEvent], truth: list[tuple[float, float]], truth_kin
     return tp, len(detected) - tp, len(truth) - len(m.near)
 
 
-def _metrics(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+def metrics(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     # One label per matched pair, false positive and false negative: sklearn's event-level P/R/F1.
     y_true = np.r_[np.ones(tp), np.zeros(fp), np.ones(fn)]
     y_pred = np.r_[np.ones(tp), np.ones(fp), np.zeros(fn)]
@@ -102,7 +102,7 @@ def sweep(
             total = np.zeros(3, int)
             for rec, (kind, true, tol) in zip(recordings, truths):
                 total += counts(rec.detect(cue, thr, settings.hysteresis, min_d), true, kind, tol)
-            p, r, f = _metrics(*total)
+            p, r, f = metrics(*total)
             rows.append({"threshold": thr, "min_duration_s": min_d, "tp": total[0], "fp": total[1],
                          "fn": total[2], "precision": p, "recall": r, "f1": f})
     return pd.DataFrame(rows)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from cue_trainer.analysis import Analysis
-from cue_trainer.landmarks import POSE_POINTS, Landmarks, PoseLandmark as P
+from cue_trainer.landmarks import FACE_OVAL, FACE_POINTS, HAND_POINTS, POSE_POINTS, Landmarks
+from cue_trainer.landmarks import FaceLandmark as F
+from cue_trainer.landmarks import PoseLandmark as P
 from cue_trainer.profiles import default_profile
 
 SIZE = (640, 480)
@@ -30,6 +32,50 @@ UPRIGHT = {
 def lowered(points: dict[P, tuple[float, float]], dy: float) -> dict[P, tuple[float, float]]:
     """The same points ``dy`` frame heights lower."""
     return {p: (x, y + dy) for p, (x, y) in points.items()}
+
+
+def face_from(center=(0.5, 0.35), radius=0.1, *, openness=0.3, iris=(0.0, 0.0), yaw_deg=0.0,
+              size=SIZE) -> np.ndarray:
+    """A (478, 3) face mesh in a ``size`` frame: the outline a circle of ``radius`` (image heights)
+    around ``center`` (normalised x, y), cheeks at its left and right ends, eyes whose lid gap is
+    ``openness`` eye widths, irises shifted by ``iris`` (right eye, left eye) half eye widths toward
+    the image's right, and the head turned by ``yaw_deg`` (the cheeks' depths). Every other point
+    sits at the centre."""
+    aspect = size[0] / size[1]
+    cx, cy = center[0] * aspect, center[1]  # work in image heights, convert x back at the end
+    r = radius
+    pts = np.zeros((FACE_POINTS, 3))
+    pts[:, 0], pts[:, 1] = cx, cy
+    for k, i in enumerate(FACE_OVAL):
+        a = np.radians(-90 + k * 360 / len(FACE_OVAL))
+        pts[i, :2] = (cx + r * np.cos(a), cy + r * np.sin(a))
+    dz = r * np.tan(np.radians(yaw_deg))
+    pts[F.LEFT_CHEEK] = (cx + r, cy, dz)
+    pts[F.RIGHT_CHEEK] = (cx - r, cy, -dz)
+    pts[F.FOREHEAD, :2], pts[F.CHIN, :2] = (cx, cy - r), (cx, cy + r)
+    w = 0.4 * r  # eye width
+    for (outer, inner, up, low, iris_pt), side, shift in (
+        ((F.RIGHT_EYE_OUTER, F.RIGHT_EYE_INNER, F.RIGHT_EYE_UPPER, F.RIGHT_EYE_LOWER, F.RIGHT_IRIS), -1, iris[0]),
+        ((F.LEFT_EYE_OUTER, F.LEFT_EYE_INNER, F.LEFT_EYE_UPPER, F.LEFT_EYE_LOWER, F.LEFT_IRIS), +1, iris[1]),
+    ):
+        mid = cx + side * 0.4 * r
+        ey = cy - 0.2 * r
+        pts[outer, :2] = (mid + side * w / 2, ey)
+        pts[inner, :2] = (mid - side * w / 2, ey)
+        pts[up, :2], pts[low, :2] = (mid, ey - openness * w / 2), (mid, ey + openness * w / 2)
+        pts[iris_pt, :2] = (mid + shift * w / 2, ey)
+    pts[:, 0] /= aspect
+    pts[:, 2] /= aspect
+    return pts.astype(np.float32)
+
+
+def hand_at(points_xy, size=SIZE) -> np.ndarray:
+    """A (1, 21, 3) hand-model result with every point at one of ``points_xy`` (normalised x, y),
+    spread evenly."""
+    hand = np.zeros((1, HAND_POINTS, 3), np.float32)
+    for k in range(HAND_POINTS):
+        hand[0, k, :2] = points_xy[k % len(points_xy)]
+    return hand
 
 
 NO_HANDS = {p: xy for p, xy in UPRIGHT.items() if p not in (P.LEFT_WRIST, P.RIGHT_WRIST)}  # hands out of view

@@ -27,11 +27,11 @@ def test_a_few_odd_seconds_do_not_move_the_centre():
 
 def test_features_measured_too_rarely_have_no_centre():
     X = calibration()
-    X[:, INDEX["hand_face"]] = np.nan
-    X[:10, INDEX["hand_face"]] = 0.4  # seen in 5 % of the frames
+    X[:, INDEX["hand_face_gap"]] = np.nan
+    X[:10, INDEX["hand_face_gap"]] = 0.4  # seen in 5 % of the frames
     b = Baseline(min_valid_share=0.3).fit(X)
-    assert np.isnan(b["hand_face"])
-    assert b.n_valid_[INDEX["hand_face"]] == 10
+    assert np.isnan(b["hand_face_gap"])
+    assert b.n_valid_[INDEX["hand_face_gap"]] == 10
     assert np.isnan(b["head_yaw_deg"])  # never measured
 
 

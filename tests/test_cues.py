@@ -91,9 +91,9 @@ def test_nan_ends_an_episode_and_is_unknown_with_a_reason():
 
 
 def test_below_direction_cue_fires_when_the_hand_comes_close():
-    t, X = stream(hand_face=[1.5] * 10 + [0.3] * 20 + [1.5] * 10)
+    t, X = stream(hand_face_gap=[1.5] * 10 + [0.0] * 20 + [1.5] * 10)
     events = detect_events(t, X, baseline(), PROFILE)
-    assert [(e.cue, e.start_s, e.end_s, e.peak) for e in events] == [("face_touching", 1.0, 3.0, 0.3)]
+    assert [(e.cue, e.start_s, e.end_s, e.peak) for e in events] == [("face_touching", 1.0, 3.0, 0.0)]
 
 
 def test_missing_baseline_value_makes_the_cue_unknown_with_that_reason():

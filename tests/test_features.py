@@ -41,7 +41,7 @@ def test_astronaut_features_are_plausible(astronaut_features, name, low, high):
 
 def test_astronaut_hands_are_not_reliable_so_hand_face_is_nan(astronaut_features):
     # The hands are at the photo's bottom edge with low visibility: unknown, not guessed.
-    assert math.isnan(astronaut_features[INDEX["hand_face"]])
+    assert math.isnan(astronaut_features[INDEX["hand_face_gap"]])
 
 
 def test_empty_landmarks_give_not_present_and_nan():
@@ -50,11 +50,10 @@ def test_empty_landmarks_give_not_present_and_nan():
     assert np.isnan(np.delete(values, INDEX["present"])).all()
 
 
-def test_hand_face_distance_in_shoulder_widths():
+def test_body_ratios_in_shoulder_widths_and_no_hand_gap_without_a_face():
     values = frame_features(Landmarks(0.0, SIZE, pose=pose_from(UPRIGHT)))
     sw = 0.24 * ASPECT
-    expected = math.hypot(0.08 * ASPECT, 0.10) / sw
-    assert values[INDEX["hand_face"]] == pytest.approx(expected)
+    assert math.isnan(values[INDEX["hand_face_gap"]])  # measured to the face's outline: needs the face
     assert values[INDEX["ear_shoulder"]] == pytest.approx(0.24 / sw)
     assert values[INDEX["body_scale"]] == pytest.approx(sw)
 
@@ -80,7 +79,7 @@ def _transform(points, angle_deg, scale, dx, dy):
 def test_body_ratios_do_not_change_with_camera_distance_rotation_or_position(angle, scale, dx, dy):
     base = frame_features(Landmarks(0.0, SIZE, pose=pose_from(UPRIGHT)))
     moved = frame_features(Landmarks(0.0, SIZE, pose=pose_from(_transform(UPRIGHT, angle, scale, dx, dy))))
-    for name in ("ear_shoulder", "hand_face"):
+    for name in ("ear_shoulder",):
         assert moved[INDEX[name]] == pytest.approx(base[INDEX[name]], rel=1e-4, abs=1e-4)
     assert moved[INDEX["body_scale"]] == pytest.approx(scale * base[INDEX["body_scale"]], rel=1e-4)
     assert moved[INDEX["shoulder_tilt_deg"]] == pytest.approx(base[INDEX["shoulder_tilt_deg"]] + angle, abs=1e-3)

@@ -61,7 +61,7 @@ def test_round_trip_of_features_keeps_nan(home):
     store.add_frame(sid, frame(0.5, nose_y=0.25))
     t, X = store.features(sid)
     assert t.tolist() == [0.5]
-    assert X[0, INDEX["nose_y"]] == 0.25 and np.isnan(X[0, INDEX["hand_face"]])
+    assert X[0, INDEX["nose_y"]] == 0.25 and np.isnan(X[0, INDEX["hand_face_gap"]])
 
 
 def test_list_is_newest_first_with_counts(home):
@@ -131,10 +131,15 @@ def test_a_version_1_store_is_migrated_and_keeps_its_sessions(home):
     db = sqlite3.connect(home / "sessions.sqlite3")
     db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
     db.execute("INSERT INTO sessions (started_at, status, source, profile_toml) VALUES ('2026-01-01', 'complete', 'video', '')")
+    db.execute("INSERT INTO features (session_id, t, present, nose_y, hand_face) VALUES (1, 0.5, 1, 0.3, 0.7)")
     db.commit()
     db.close()
     store = SessionStore(home)
-    assert sqlite3.connect(store.path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert sqlite3.connect(store.path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    # A frame stored before v4 keeps its values; the features measured since read as not measured.
+    t, X = store.features(1)
+    assert t.tolist() == [0.5] and X[0, INDEX["nose_y"]] == 0.3
+    assert np.isnan(X[0, [INDEX[n] for n in ("hand_face_gap", "face_scale", "gaze_yaw_deg", "eyes_closed_share")]]).all()
     (info,) = store.sessions()
     assert info.status == "complete"
     assert store.set_labels(info.id, [Label("head_down", 1.0, 2.0)]) == 1

@@ -39,8 +39,11 @@ def per_frame(tmp: Path) -> None:
     with quiet_native_stderr():  # MediaPipe's start-up notices are not benchmark output
         pose = mp.solutions.pose.Pose(model_complexity=1)
         face = mp.solutions.face_mesh.FaceMesh(max_num_faces=1, refine_landmarks=True)
+        hands = mp.solutions.hands.Hands(max_num_hands=2, model_complexity=0, min_detection_confidence=0.7,
+                                         min_tracking_confidence=0.7)
         pose.process(clip[0])
         face.process(clip[0])
+        hands.process(clip[0])
     store = SessionStore(tmp / "home")
     profile = default_profile()
     sid = store.create_session(source="video", profile_toml=profile.to_toml())
@@ -51,8 +54,9 @@ def per_frame(tmp: Path) -> None:
         t0 = time.perf_counter()
         p = pose.process(rgb)
         f = face.process(rgb)
+        h = hands.process(rgb)
         t1 = time.perf_counter()
-        analysis.step(Landmarks.from_mediapipe(t, (rgb.shape[1], rgb.shape[0]), p, f))
+        analysis.step(Landmarks.from_mediapipe(t, (rgb.shape[1], rgb.shape[0]), p, f, h))
         t2 = time.perf_counter()
         if i >= 10:  # skip model warm-up
             inference.append(t1 - t0)
@@ -61,13 +65,14 @@ def per_frame(tmp: Path) -> None:
     store.end_session(sid, duration_s=len(clip) / FPS)
     inf_ms, our_ms = 1000 * statistics.mean(inference), 1000 * statistics.mean(ours)
     print(f"[per frame] {len(inference)} frames of 640x480, interleaved on the same frames:")
-    print(f"  bare MediaPipe inference (Pose full + FaceMesh refined): mean {inf_ms:.2f} ms, median "
+    print(f"  bare MediaPipe inference (Pose full + FaceMesh refined + Hands lite): mean {inf_ms:.2f} ms, median "
           f"{1000 * statistics.median(inference):.2f} ms")
     print(f"  our per-frame pipeline (convert + features + baseline + cues + coach + store): mean {our_ms:.3f} ms, "
           f"median {1000 * statistics.median(ours):.3f} ms, p99 {1000 * np.percentile(ours, 99):.3f} ms")
     print(f"  overhead = {100 * our_ms / inf_ms:.2f} % of inference (target <= 5 %)")
     pose.close()
     face.close()
+    hands.close()
 
 
 def batch_replay() -> None:
@@ -78,9 +83,9 @@ def batch_replay() -> None:
     X[:, INDEX["present"]] = (rng.random(n) > 0.01).astype(float)
     walk = lambda scale: np.cumsum(rng.normal(0, scale, n)) * 0.01 + 0.5  # noqa: E731
     for name in ("body_scale", "nose_y", "shoulder_y", "ear_shoulder", "eye_openness", "eye_openness_avg", "motion",
-                 "hand_face"):
+                 "hand_face_gap", "face_scale", "eyes_closed_share"):
         X[:, INDEX[name]] = np.abs(walk(0.05)) + 0.05
-    for name in ("shoulder_tilt_deg", "head_yaw_deg", "head_pitch_deg"):
+    for name in ("shoulder_tilt_deg", "head_yaw_deg", "head_pitch_deg", "gaze_yaw_deg"):
         X[:, INDEX[name]] = walk(3.0)
     with warnings.catch_warnings():  # columns that are all NaN (never measured) stay NaN
         warnings.simplefilter("ignore", RuntimeWarning)
