@@ -5,7 +5,7 @@ modules above it in this list (tests/test_layout.py checks it):
 
     catalogue, clock       what the cues are called and allowed to be; times as people read them
     records, profiles      the value types of a session; TOML thresholds, validated from a table
-    frames -> landmarks    video/camera frames; MediaPipe's landmarks (the only mediapipe import)
+    frames -> landmarks    video/camera frames; MediaPipe's body, face and hand landmarks (the only mediapipe import)
     scoring, labels        the one event matcher and the noticing score; hand-label files
     features -> baseline   named per-frame measurements; a person's robust reference
     store                  the SQLite file (the only SQL), typed readers, the recorder an analysis writes to
@@ -17,6 +17,7 @@ modules above it in this list (tests/test_layout.py checks it):
     review, tuning         what the Review shows and exports; threshold sweeps
     progress               the noticing score across sessions, per practitioner and per cue
     batch, cli             a folder of videos on all cores; the command line
+    evaluation             detected episodes against hand labels on real clips, blinks, floors (make eval)
 
 ``app/`` (the only package that imports Streamlit) and ``pipelines/`` are entry points too.
 """

@@ -20,7 +20,7 @@ LAYERS = [
     {"coach", "framing"},
     {"analysis", "recording"},
     {"videos", "tuning", "review", "live", "progress"},
-    {"batch", "cli"},
+    {"batch", "cli", "evaluation"},
     {"__main__"},
 ]
 LAYER = {m: i for i, layer in enumerate(LAYERS) for m in layer}
