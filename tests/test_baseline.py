@@ -46,5 +46,5 @@ def test_json_round_trip_is_exact():
 def test_use_before_fit_and_bad_shapes_raise():
     with pytest.raises(NotFittedError):
         Baseline().transform(calibration())
-    with pytest.raises(ValueError, match=r"X must have shape \(n_frames, 13\), but got shape \(5, 3\)"):
+    with pytest.raises(ValueError, match=rf"X must have shape \(n_frames, {len(FEATURES)}\), but got shape \(5, 3\)"):
         Baseline().fit(np.zeros((5, 3)))
