@@ -82,7 +82,8 @@ FACE_POINTS = 478  # 468 mesh points + 2 × 5 iris points (refine_landmarks=True
 HAND_POINTS = 21
 MAX_HANDS = 2
 HAND_CONFIDENCE = 0.7
-HANDS_EVERY = 2
+HANDS_TRACK_EVERY = 2
+HANDS_SEARCH_EVERY = 5
 
 
 class PoseLandmark(IntEnum):
@@ -266,7 +267,8 @@ class LandmarkDetector:
         self._quiet_until = time.monotonic() + 10.0
         self._create(static_images, face, hands and face, min_confidence)
         self._frames = 0
-        self._hands_every = 1 if static_images else HANDS_EVERY  # photos are unrelated to each other
+        self._static = static_images  # photos are unrelated to each other: every one is searched
+        self._next_hands = 1
         self._last_hands = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facemesh")
 
@@ -322,11 +324,14 @@ class LandmarkDetector:
         # and hand models.
         face_future = self._pool.submit(self._face.process, rgb)
         pose_result = self._pose.process(rgb)
-        # Hands run on every other frame (they cost half as much as the other two models together);
-        # the frames between repeat the last result, which is at most one frame old.
+        # Hands cost half as much as the other two models together, most of it in the search for a
+        # palm while no hand is in view: they run on every other frame while they follow a hand, on
+        # every fifth while they look for one. The frames between repeat the last result.
         self._frames += 1
-        if self._hands is not None and (self._frames - 1) % self._hands_every == 0:
+        if self._hands is not None and self._frames >= self._next_hands:
             self._last_hands = self._hands.process(rgb)
+            found = bool(self._last_hands.multi_hand_landmarks)
+            self._next_hands = self._frames + (1 if self._static else HANDS_TRACK_EVERY if found else HANDS_SEARCH_EVERY)
         face_result = face_future.result()
         return Landmarks.from_mediapipe(frame.t, frame.size, pose_result, face_result, self._last_hands)
 

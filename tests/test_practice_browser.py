@@ -176,6 +176,7 @@ def test_coach_session_on_a_laptop(server, fake_webcam):
 
     t, _ = store.features(sid)
     rate = (len(t) - 1) / (t[-1] - t[0])
+    print(f"live analysis: {rate:.1f} frames/s")
     assert rate >= 10.0, f"{rate:.1f} frames/s analysed"
     # The session clock starts when the stream connects, a little after the clip starts playing,
     # so the change shows up at most 2.5 s earlier on the session clock (and never much later).
