@@ -148,8 +148,11 @@ def test_coach_session_on_a_laptop(server, fake_webcam):
                 page.screenshot(path=str(ARTIFACTS / "practice-coach-390.png"))
                 page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
                 page.wait_for_timeout(500)
+                # The session clock as the page shows it at the click: the freshest of the status
+                # line (redrawn each second) and the cue panel (each half second).
+                before = page.evaluate(STATUS_JS)
+                seen["clicked"] = max(before["now"], before["badgesNow"] or 0.0)
                 page.locator(".st-key-mark-slumped_posture button:visible").click()
-                seen["clicked"] = page.evaluate(STATUS_JS)["now"]
 
         statuses = poll(page, CHANGE_CLIP_S + 6.0, on_status)
         # The webcam component's own STOP ends the session as the app's Stop does.
@@ -187,7 +190,9 @@ def test_coach_session_on_a_laptop(server, fake_webcam):
     marks = store.marks(sid)
     assert [m.cue for m in marks] == ["slumped_posture", "slumped_posture"]  # the key "1", then the click
     assert marks[0].t == pytest.approx(typed_at, abs=1.0)
-    assert marks[1].t == pytest.approx(seen["clicked"], abs=1.0)
+    # The page's clock is at most half a second old when read, and the click reaches the server
+    # within a second on this loaded 2-core machine (camera, browser and models share it).
+    assert seen["clicked"] - 0.2 <= marks[1].t <= seen["clicked"] + 0.5 + 1.0
     assert any("Check-in idea" in s["text"] for s in statuses)
 
     min_duration = default_profile().cues["slumped_posture"].min_duration_s
