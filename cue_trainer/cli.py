@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("id", type=session_number)
     sc.add_argument("--profile", help="re-score under another profile (replays the recorded features)")
     sc.add_argument("--tolerance-s", type=positive_float, default=None, help="hit window around an episode, seconds (default 5)")
+    mo = ssub.add_parser("moments", help="the moments to look at again: missed changes first, then noticed ones, "
+                         "marks that matched nothing, suggestions")
+    mo.add_argument("id", type=session_number)
+    mo.add_argument("--json", action="store_true", help="one JSON list instead of text")
     de = ssub.add_parser("delete", help="remove a session and everything recorded for it")
     de.add_argument("id", type=session_number)
     tr = ssub.add_parser("trend", help="the noticing score across practised sessions, oldest first, and per cue")
@@ -212,13 +216,18 @@ def cmd_show(args) -> int:
     from cue_trainer.recording import Recording
     from cue_trainer.review import summary
 
-    rec = Recording.load(_store(args), args.id)
+    store = _store(args)
+    rec = Recording.load(store, args.id)
     info = rec.info
     print(f"Session {info.id} ({info.status}), started {local_time(info.started_at)}, {info.source}: "
           f"{info.source_path or ''}")
     print(f"Length {format_clock(info.duration_s)}, {info.frames} analysed frames.")
     if info.note:
         print(info.note)
+    own = store.own_video(info)
+    if own is not None:
+        size = f"{own.stat().st_size / 1e6:.1f} MB" if own.is_file() else "missing"
+        print(f"Video copy: {own} ({size}); deleted with the session.")
     if rec.stretches:
         b = rec.stretches[-1].baseline
         print("\nBaseline (median of the calibration window):")
@@ -253,6 +262,21 @@ def cmd_score(args) -> int:
     print()
     print(textwrap.fill(headline(scores[-1]), width=100))
     print(textwrap.fill(RULES.format(tol=tolerance), width=100))
+    return EXIT_OK
+
+
+def cmd_moments(args) -> int:
+    from cue_trainer.recording import Recording
+    from cue_trainer.review import moments
+
+    found = moments(Recording.load(_store(args), args.id))
+    if args.json:
+        print(json.dumps([m.as_dict() for m in found], indent=2))
+        return EXIT_OK
+    if not found:
+        print("No moments: the app counted no changes, and there are no marks or suggestions.")
+    for m in found:
+        print(f"{format_clock(m.t):>8}  {m.kind:<11}  {m.text}")
     return EXIT_OK
 
 
@@ -342,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     handler = cmd_process if args.command == "process" else {
-        "list": cmd_list, "show": cmd_show, "export": cmd_export, "delete": cmd_delete, "score": cmd_score,
+        "list": cmd_list, "show": cmd_show, "export": cmd_export, "delete": cmd_delete, "score": cmd_score, "moments": cmd_moments,
         "trend": cmd_trend,
     }[args.action]
     try:

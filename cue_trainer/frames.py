@@ -57,6 +57,24 @@ def _open_video(path: Path) -> cv2.VideoCapture:
     return cap
 
 
+#: Video codecs (FourCC, lower case) that browsers play in a <video> element.
+BROWSER_CODECS = frozenset({"avc1", "h264", "x264", "vp80", "vp08", "vp90", "vp09", "av01"})
+
+
+def video_codec(path: str | os.PathLike) -> str | None:
+    """The FourCC of a video file's stream in lower case ("avc1", "vp80", "mp4v", …); None if it
+    cannot be opened."""
+    cap = cv2.VideoCapture(str(path))
+    try:
+        if not cap.isOpened():
+            return None
+        code = int(cap.get(cv2.CAP_PROP_FOURCC))
+        text = "".join(chr((code >> (8 * k)) & 0xFF) for k in range(4)).strip("\x00 ").lower()
+        return text or None
+    finally:
+        cap.release()
+
+
 class VideoFileSource:
     """Frames of a video file, optionally thinned to an analysis rate.
 

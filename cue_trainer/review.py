@@ -2,13 +2,14 @@
 download bundles.
 
 Owns: turning a ``Recording`` into the tables the Review page, the CLI and the notebooks show and
-export. Imports: catalogue, clock, records, profiles, recording, store (exports only). Never streamlit.
+export, and its ``moments`` (each episode, false-alarm mark and suggestion, missed ones first). Imports: catalogue, clock, records, profiles, recording, store (exports only). Never streamlit.
 """
 from __future__ import annotations
 
 import io
 import tempfile
 import zipfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +18,12 @@ import pandas as pd
 from cue_trainer.catalogue import BY_ID, CUE_IDS
 from cue_trainer.clock import format_clock
 from cue_trainer.cues import CUE_INDEX, runs
+from cue_trainer.frames import BROWSER_CODECS, video_codec
 from cue_trainer.profiles import Profile
 from cue_trainer.records import RESPONSE_TEXT, CueEvent, Suggestion
 from cue_trainer.recording import Recording
-from cue_trainer.scoring import CueScore
-from cue_trainer.store import SessionStore
+from cue_trainer.scoring import SCORE_TOLERANCE_S, CueScore, judge
+from cue_trainer.store import SessionInfo, SessionStore
 
 #: Most points per cue line in the timeline; longer sessions are thinned evenly for the chart.
 MAX_POINTS = 1500
@@ -153,3 +155,88 @@ def bundle(store: SessionStore, session_id: int, fmt: str) -> bytes:
             for p in paths:
                 z.write(p, arcname=f"session-{session_id}/{p.name}")
         return buf.getvalue()
+
+
+#: Moment kinds, in the order the list shows them (missed first: they teach the most).
+MOMENT_KINDS = ("missed", "noticed", "false alarm", "not scored", "suggestion")
+
+#: How long before a moment the replay starts, seconds.
+LEAD_S = 3.0
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A moment to look at again.
+
+    Attributes:
+        t: when it began (an episode's start, a mark's or a suggestion's time), session seconds.
+        end_s: when it ended (``t`` for points).
+        kind: one of ``MOMENT_KINDS``.
+        cue: the cue id.
+        text: one line saying what happened.
+    """
+
+    t: float
+    end_s: float
+    kind: str
+    cue: str
+    text: str
+
+    @property
+    def play_from_s(self) -> float:
+        """Where a replay of this moment starts: ``LEAD_S`` before it (not before 0)."""
+        return max(0.0, self.t - LEAD_S)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "cue": BY_ID[self.cue].short, "play_from_s": self.play_from_s}
+
+
+def moments(rec: Recording, profile: Profile | None = None, tolerance_s: float = SCORE_TOLERANCE_S) -> list[Moment]:
+    """The session's moments under the scoring rules (``profile`` re-scores): missed episodes first,
+    then noticed episodes, false-alarm and not-scored marks and suggestions, each group in time order.
+    A second mark on an episode already noticed is not a moment of its own."""
+    out = []
+    for j in judge(rec.events_under(profile), rec.marks, pauses=rec.pauses, unseen=rec.unseen,
+                   tolerance_s=tolerance_s):
+        short = BY_ID[j.cue].short
+        span = f"{format_clock(j.start_s)}–{format_clock(j.end_s)}"
+        if j.kind == "episode" and j.outcome == "missed":
+            out.append(Moment(j.start_s, j.end_s, "missed", j.cue, f"{short} {span}: not marked"))
+        elif j.kind == "episode":
+            delay = j.mark_s - j.start_s
+            when = f"{delay:.1f} s after it began" if delay >= 0 else f"{-delay:.1f} s before the app's threshold"
+            out.append(Moment(j.start_s, j.end_s, "noticed", j.cue, f"{short} {span}: marked {when}"))
+        elif j.outcome == "false alarm":
+            out.append(Moment(j.start_s, j.end_s, "false alarm", j.cue,
+                              f"Your mark “{short}” at {format_clock(j.start_s)}: no change found near it"))
+        elif j.outcome == "not scored":
+            out.append(Moment(j.start_s, j.end_s, "not scored", j.cue,
+                              f"Your mark “{short}” at {format_clock(j.start_s)}: not scored, the app couldn't see "
+                              f"{BY_ID[j.cue].needs} then"))
+    for sug in rec.suggestions:
+        out.append(Moment(sug.t, sug.t, "suggestion", sug.cue,
+                          f"Suggestion at {format_clock(sug.t)}: “{sug.text}” ({outcome(rec, sug)})"))
+    return sorted(out, key=lambda m: (m.kind != "missed", m.t))
+
+
+def review_video(store: SessionStore, info: SessionInfo) -> tuple[Path | None, str]:
+    """The video to play beside a session's timeline, or None and one sentence saying why there is
+    none ("" when there is nothing to say: a live session that was not recorded)."""
+    own = store.own_video(info)
+    if own is not None:
+        path, where = own, "This session's video copy"
+    elif info.source == "video" and info.source_path:
+        path, where = Path(info.source_path), f"The video {info.source_path}"
+        if not path.is_absolute():  # an upload's name: the upload was deleted after the analysis
+            return None, ("The uploaded video was not kept (tick “Keep a copy for review” when you process one); "
+                          "the Review works without it.")
+    else:
+        return None, ""
+    if not path.is_file():
+        return None, f"{where} has moved or been deleted; the Review works without it."
+    codec = video_codec(path)
+    if codec is None:
+        return None, f"{where} cannot be opened; the Review works without it."
+    if codec not in BROWSER_CODECS:
+        return None, f"{where} is in a format ({codec}) that browsers can't play; the Review works without it."
+    return path, ""

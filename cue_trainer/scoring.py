@@ -1,7 +1,7 @@
 """The noticing score, and the one event matcher that scoring, tuning and evaluation share.
 
-Owns: ``match`` (pairs stretches of time within a tolerance), ``CueScore``, ``score`` and the rules
-text shown to people. Pure functions over records; imports: catalogue, records.
+Owns: ``match`` (pairs stretches of time within a tolerance), ``judge`` (each episode and mark with
+its outcome), ``CueScore``, ``score`` (their counts) and the rules text shown to people. Pure functions over records; imports: catalogue, records.
 
 Matching: an item (a mark, or a detected episode) and a target (an episode, or a true one) are
 *near* when they overlap once both are widened by ``tolerance_s`` on either side (a mark is a
@@ -28,6 +28,7 @@ import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from cue_trainer.catalogue import BY_ID, CUE_IDS
 from cue_trainer.records import CueEvent, Mark
@@ -111,6 +112,64 @@ def _inside(t: float, spans: Sequence[Span]) -> bool:
     return any(s0 <= t <= s1 for s0, s1 in spans)
 
 
+Outcome = Literal["noticed", "missed", "false alarm", "not scored", "again"]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One episode or one mark, judged by the scoring rules.
+
+    Attributes:
+        kind: "episode" or "mark".
+        cue: the cue id.
+        start_s, end_s: the episode's span (a mark's time twice).
+        outcome: an episode is "noticed" or "missed"; a mark is "noticed" (it matched an episode),
+            "again" (a second mark near an episode already matched: neither hit nor false alarm),
+            "false alarm", or "not scored" (near no episode while the app could not see the cue).
+        mark_s: for a noticed episode, the time of the mark that matched it.
+    """
+
+    kind: Literal["episode", "mark"]
+    cue: str
+    start_s: float
+    end_s: float
+    outcome: Outcome
+    mark_s: float | None = None
+
+
+def judge(
+    events: Sequence[CueEvent],
+    marks: Sequence[Mark],
+    *,
+    pauses: Sequence[Span] = (),
+    unseen: Mapping[str, Sequence[Span]] | None = None,
+    tolerance_s: float = SCORE_TOLERANCE_S,
+) -> list[Judged]:
+    """Every episode and every scored mark of the cues that can be suggested, with its outcome
+    (marks made while paused and notes without a cue are left out), in catalogue order, then time."""
+    unseen = unseen or {}
+    out: list[Judged] = []
+    for cue in (c for c in CUE_IDS if BY_ID[c].suggests):
+        episodes = [e for e in events if e.cue == cue]
+        times = sorted(m.t for m in marks if m.cue == cue and not _inside(m.t, pauses))
+        m = match([(t, t) for t in times], [(e.start_s, e.end_s) for e in episodes], tolerance_s)
+        matched = {j: times[i] for i, j in m.pairs.items()}
+        for j, e in enumerate(episodes):
+            out.append(Judged("episode", cue, e.start_s, e.end_s, "noticed" if j in matched else "missed",
+                              matched.get(j)))
+        for i, t in enumerate(times):
+            if i in m.pairs:
+                outcome: Outcome = "noticed"
+            elif i in m.near:
+                outcome = "again"
+            elif _inside(t, unseen.get(cue, ())):
+                outcome = "not scored"
+            else:
+                outcome = "false alarm"
+            out.append(Judged("mark", cue, t, t, outcome))
+    return out
+
+
 def score(
     events: Sequence[CueEvent],
     marks: Sequence[Mark],
@@ -120,7 +179,7 @@ def score(
     tolerance_s: float = SCORE_TOLERANCE_S,
 ) -> list[CueScore]:
     """Per-cue scores (catalogue order; cues with neither episodes nor marks left out), then the
-    overall line (``cue="all"``).
+    overall line (``cue="all"``): the counts of ``judge``'s outcomes.
 
     Args:
         events: detected cue episodes.
@@ -129,23 +188,17 @@ def score(
         unseen: per cue id, (start_s, end_s) stretches when the app could not see that cue.
         tolerance_s: how far before an episode's start or after its end a mark still counts.
     """
-    unseen = unseen or {}
+    judged = judge(events, marks, pauses=pauses, unseen=unseen, tolerance_s=tolerance_s)
     rows, all_delays = [], []
     totals = [0, 0, 0, 0, 0]
-    for cue in (c for c in CUE_IDS if BY_ID[c].suggests):
-        episodes = [e for e in events if e.cue == cue]
-        times = sorted(m.t for m in marks if m.cue == cue and not _inside(m.t, pauses))
-        if not episodes and not times:
-            continue
-        m = match([(t, t) for t in times], [(e.start_s, e.end_s) for e in episodes], tolerance_s)
-        first_mark = {}
-        for i, j in sorted(m.pairs.items()):
-            first_mark.setdefault(j, times[i])
-        delays = [first_mark[j] - episodes[j].start_s for j in sorted(first_mark)]
-        lone = [times[i] for i in range(len(times)) if i not in m.near]
-        not_scored = sum(_inside(t, unseen.get(cue, ())) for t in lone)
-        row = CueScore(cue, len(episodes), len(m.pairs), len(episodes) - len(m.pairs), len(lone) - not_scored,
-                       statistics.median(delays) if delays else math.nan, not_scored)
+    for cue in dict.fromkeys(j.cue for j in judged):
+        items = [j for j in judged if j.cue == cue]
+        episodes = [j for j in items if j.kind == "episode"]
+        hits = [j for j in episodes if j.outcome == "noticed"]
+        delays = [j.mark_s - j.start_s for j in hits]
+        count = lambda outcome: sum(j.kind == "mark" and j.outcome == outcome for j in items)  # noqa: E731
+        row = CueScore(cue, len(episodes), len(hits), len(episodes) - len(hits), count("false alarm"),
+                       statistics.median(delays) if delays else math.nan, count("not scored"))
         rows.append(row)
         all_delays += delays
         for k, v in enumerate((row.episodes, row.hits, row.misses, row.false_alarms, row.not_scored)):

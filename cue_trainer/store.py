@@ -142,6 +142,9 @@ MIGRATIONS: tuple[str, ...] = (
     # their cues fall back to the head alone, the mean eye openness, the shoulders; a hand at the
     # face is unknown in them).
     "; ".join(f'ALTER TABLE features ADD COLUMN "{name}" REAL' for name in _V4_FEATURES),
+    # v5: the session's own copy of its video for the Review (an upload kept on request, or a live
+    # recording both people agreed to), a file under <home>/videos/ deleted with the session.
+    "ALTER TABLE sessions ADD COLUMN video_path TEXT",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _SESSION_COLUMNS = {
@@ -210,6 +213,7 @@ class SessionInfo:
     frames: int
     events: int
     note: str | None
+    video_path: str | None = None  # the session's own video copy (under <home>/videos/), if it has one
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -408,7 +412,8 @@ class SessionStore:
         Raises:
             InputError: there is no such session, or it is still being recorded.
         """
-        if self.session(session_id).status == "recording":
+        info = self.session(session_id)
+        if info.status == "recording":
             raise InputError(f"Session {session_id} is still being recorded; stop it first, then delete it.")
         with self._lock:
             self.flush()
@@ -416,11 +421,37 @@ class SessionStore:
                 for table in TABLES[1:]:
                     self._db.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
                 self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        video = self.own_video(info)
+        if video is not None:
+            video.unlink(missing_ok=True)
+
+    # -- videos -----------------------------------------------------------------------------
+    @property
+    def videos_dir(self) -> Path:
+        """Where sessions' own video copies live (created when first needed)."""
+        return self.home / "videos"
+
+    def video_file(self, session_id: int, suffix: str) -> Path:
+        """The path a session's own video copy gets (the folder is created)."""
+        self.videos_dir.mkdir(parents=True, exist_ok=True)
+        return self.videos_dir / f"session-{session_id}{suffix}"
+
+    def set_video(self, session_id: int, path: Path | None) -> None:
+        """Record (or, with None, forget) the session's own video copy; it must be under ``videos_dir``."""
+        if path is not None and Path(path).resolve().parent != self.videos_dir.resolve():
+            raise ValueError(f"path must be inside {self.videos_dir}, but got {path}")
+        with self._lock, self._db:
+            self._db.execute("UPDATE sessions SET video_path = ? WHERE id = ?",
+                             (None if path is None else Path(path).name, session_id))
+
+    def own_video(self, info: SessionInfo) -> Path | None:
+        """The session's own video copy, if it has one (whether or not the file still exists)."""
+        return self.videos_dir / info.video_path if info.video_path else None
 
     # -- reading ----------------------------------------------------------------------------
     _INFO_SQL = """
         SELECT s.id, s.started_at, s.ended_at, s.status, s.source, s.source_path, s.partner, s.practitioner,
-               s.mode, s.note, s.owner_pid, s.owner_host, s.owner_started,
+               s.mode, s.note, s.owner_pid, s.owner_host, s.owner_started, s.video_path,
                COALESCE(s.duration_s, (SELECT MAX(t) FROM features f WHERE f.session_id = s.id)) AS duration_s,
                (SELECT COUNT(*) FROM features f WHERE f.session_id = s.id) AS frames,
                (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id) AS events
@@ -436,7 +467,7 @@ class SessionStore:
             id=row["id"], started_at=row["started_at"], ended_at=row["ended_at"], status=status,
             source=row["source"], source_path=row["source_path"], partner=row["partner"],
             practitioner=row["practitioner"], mode=row["mode"], duration_s=row["duration_s"],
-            frames=row["frames"], events=row["events"], note=row["note"],
+            frames=row["frames"], events=row["events"], note=row["note"], video_path=row["video_path"],
         )
 
     def sessions(self) -> list[SessionInfo]:

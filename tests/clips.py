@@ -63,6 +63,16 @@ def write_mp4(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) ->
     return path
 
 
+def write_webm(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) -> Path:
+    """Write the clip as WebM (VP8), which browsers play, and return its path."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), fps, (WIDTH, HEIGHT))
+    assert writer.isOpened(), "OpenCV cannot write VP8 here"
+    for rgb in frames(steps, fps):
+        writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return path
+
+
 def write_sideways_mp4(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) -> Path:
     """The clip as a phone stores a portrait video: pixels turned a quarter, plus a rotation tag
     that turns them back for display."""

@@ -1,5 +1,6 @@
 """Review data from a Recording: tier file, timeline rows, summary, score; CLI score and tsv export."""
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -108,3 +109,39 @@ def test_the_recording_reads_each_table_once_and_replays_each_profile_once(clip,
     assert sum(m.startswith("loaded the features") for m in messages) == 1
     assert sum(m.startswith("replaying session") for m in messages) == 1
     np.testing.assert_array_equal(rec.t, store.features(r.session_id)[0])
+
+
+def test_moments_put_missed_changes_first_and_judge_every_mark(home):
+    from cue_trainer.review import LEAD_S, moments
+    from cue_trainer.store import SessionStore
+    from tests.builders import practise
+
+    store = SessionStore(home)
+    # One slumped episode (10-20 s) is noticed by the first mark; a second mark on it is not a moment;
+    # a mark for hand at face (no hands in view) is not scored; a shoulders-up mark matches nothing.
+    sid = practise(store, "Bo", [(12.0, "slumped_posture"), (14.0, "slumped_posture"), (25.0, "face_touching"),
+                                 (27.0, "shoulders_raised")])
+    found = moments(Recording.load(store, sid))
+    assert [(m.kind, m.cue) for m in found] == [
+        ("noticed", "slumped_posture"), ("suggestion", "slumped_posture"), ("not scored", "face_touching"),
+        ("false alarm", "shoulders_raised"),
+    ]
+    noticed = found[0]
+    assert 10.0 <= noticed.t <= 11.0 and noticed.play_from_s == pytest.approx(noticed.t - LEAD_S)
+    assert "marked" in noticed.text and "after it began" in noticed.text
+    assert "couldn't see hands" in found[2].text
+    # Without the marks the episode is missed, and missed moments come first.
+    plain = practise(store, "Cy", [(27.0, "shoulders_raised")])
+    assert [m.kind for m in moments(Recording.load(store, plain))] == ["missed", "suggestion", "false alarm"]
+
+
+def test_cli_moments_text_and_json(reviewed):
+    home, _, r = reviewed
+    sid = r.session_id
+    text = run_cli("sessions", "moments", str(sid), home=home)
+    assert text.returncode == 0, text.stderr
+    data = json.loads(run_cli("sessions", "moments", str(sid), "--json", home=home).stdout)
+    assert data and {"t", "end_s", "kind", "cue", "text", "play_from_s"} <= set(data[0])
+    assert [line.split()[1] for line in text.stdout.splitlines()] == [d["kind"].split()[0] for d in data]
+    bad = run_cli("sessions", "moments", "999", home=home)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1

@@ -1,5 +1,6 @@
 """Process a video page: a recorded video becomes a session, then its review opens. Before
 analysing, the page checks the baseline against the video's length and offers a shorter one."""
+import shutil
 from pathlib import Path
 
 import streamlit as st
@@ -21,7 +22,8 @@ st.title("Process a video")
 st.markdown(
     "Analyse a recorded conversation the same way as a live session. The video is read from this "
     "computer and is **not** copied into the session store; an uploaded file is kept only while it is "
-    "analysed. The person must agree to being analysed, as in live practice."
+    "analysed, unless you ask to keep a copy for the Review. The person must agree to being analysed, "
+    "as in live practice."
 )
 profile = default_profile()
 upload = st.file_uploader("Video file", type=[s.lstrip(".") for s in VIDEO_SUFFIXES], key="upload")
@@ -33,6 +35,10 @@ if "calib" not in st.session_state:
 calibration_s = c2.number_input("Baseline length (s)", int(CALIBRATION_RANGE_S[0]), int(CALIBRATION_RANGE_S[1]),
                                 step=1, key="calib",
                                 help="The first seconds with the person in view, which later changes compare with.")
+keep = st.checkbox("Keep a copy of the uploaded video for the Review (stored on this computer, deleted with the "
+                   "session)", value=False, key="keep_upload", disabled=upload is None,
+                   help="A video given by its path is played from where it is; an upload is otherwise deleted "
+                        "after the analysis.")
 
 
 def shorter(seconds: int) -> None:
@@ -60,8 +66,19 @@ def analyse(path: Path, name: str | None = None) -> int:
         if expected:
             bar.progress(min(1.0, done / expected), text=f"Analysed {done} of {expected} frames")
 
-    result = process_video(path, store=SessionStore(), profile=profile, fps=float(fps),
+    store = SessionStore()
+    result = process_video(path, store=store, profile=profile, fps=float(fps),
                            calibration_s=float(calibration_s), progress=progress, source_name=name)
+    if name is not None and keep:  # an upload the person asked to keep
+        copy = store.video_file(result.session_id, path.suffix.lower())
+        try:
+            shutil.copyfile(path, copy)
+        except OSError as e:
+            copy.unlink(missing_ok=True)
+            st.warning(f"The copy of the video could not be kept ({e.strerror or e}); the session is stored "
+                       "without it.")
+        else:
+            store.set_video(result.session_id, copy)
     bar.progress(1.0, text=f"Done: {result.frames} frames, {len(result.events)} cue episodes.")
     return result.session_id
 

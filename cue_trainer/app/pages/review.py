@@ -6,7 +6,8 @@ from cue_trainer.app.charts import cue_chart, legend_html
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.clock import format_clock, local_time
 from cue_trainer.recording import Recording
-from cue_trainer.review import bundle, outcome, score_table, shown_cues, summary, tier_text, timeline
+from cue_trainer.review import (bundle, moments, outcome, review_video, score_table, shown_cues, summary, tier_text,
+                                timeline)
 from cue_trainer.scoring import RULES, SCORE_TOLERANCE_S, headline
 from cue_trainer.store import SessionStore
 
@@ -58,6 +59,39 @@ if profile is not None:
 with c1:
     st.table(score_table(scores))
     st.caption(RULES.format(tol=tolerance))
+
+st.subheader("Moments")
+video, why_not = review_video(store, info)
+found = moments(rec, profile, float(tolerance))
+seek_key = f"seek-{sid}"
+
+
+def seek(to_s: float) -> None:
+    st.session_state[seek_key] = to_s
+
+
+left, right = st.columns([3, 2]) if video is not None else (None, st.container())
+if video is not None:
+    with left:
+        start = int(st.session_state.get(seek_key, 0.0))
+        st.video(str(video), start_time=start)
+        st.caption(f"The video's time is the session clock (now from {format_clock(start)}), as on the timeline "
+                   "below.")
+elif why_not:
+    st.caption(why_not)
+with right:
+    if not found:
+        st.write("No moments: the app counted no changes, and there are no marks or suggestions.")
+    with st.container(height=360 if len(found) > 6 else "content", key="moments"):
+        for k, m in enumerate(found):
+            row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+            if video is not None:
+                row.button(f"Play {format_clock(m.t)}", key=f"play-{k}", on_click=seek, args=(m.play_from_s,),
+                           icon=":material/play_arrow:",
+                           help=f"Play from {format_clock(m.play_from_s)}, 3 s before this moment")
+            badge = {"missed": "red", "noticed": "green", "false alarm": "orange", "not scored": "gray",
+                     "suggestion": "blue"}[m.kind]
+            row.markdown(f":{badge}-badge[{m.kind}] {m.text}")
 
 st.subheader("Timeline")
 df = timeline(rec, profile)
