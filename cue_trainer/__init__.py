@@ -6,6 +6,7 @@ modules above it in this list (tests/test_layout.py checks it):
     catalogue, clock       what the cues are called and allowed to be; times as people read them
     records, profiles      the value types of a session; TOML thresholds, validated from a table
     frames -> landmarks    video/camera frames; MediaPipe's body, face and hand landmarks (the only mediapipe import)
+    footage                a live session's frames written to a WebM file off the analysis thread (opt-in)
     scoring, labels        the one event matcher and the noticing score; hand-label files
     features -> baseline   named per-frame measurements; a person's robust reference
     store                  the SQLite file (the only SQL), typed readers, the recorder an analysis writes to

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -98,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=("csv", "parquet", "tsv"), default="csv",
                     help="csv or parquet: one file per table; tsv: one tier file (tier, begin, end, annotation)")
     ex.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    ex.add_argument("--with-video", action="store_true",
+                    help="also copy the session's own video (a live recording or a kept upload), if it has one")
     sc = ssub.add_parser("score", help="the noticing score: the practitioner's marks against the episodes")
     sc.add_argument("id", type=session_number)
     sc.add_argument("--profile", help="re-score under another profile (replays the recorded features)")
@@ -305,7 +308,15 @@ def cmd_export(args) -> int:
         path = write_tiers(rec, Path(args.out) / "tiers.tsv")
         print(f"Wrote {path}")
         return EXIT_OK
-    paths = _store(args).export(args.id, args.out, args.format)
+    store = _store(args)
+    paths = store.export(args.id, args.out, args.format)
+    if args.with_video:
+        video = store.own_video(store.session(args.id))
+        if video is None or not video.is_file():
+            raise InputError(f"Session {args.id} has no video of its own to export "
+                             f"({'its copy is missing' if video is not None else 'none was recorded or kept'}); "
+                             "the tables were written.")
+        paths.append(Path(shutil.copyfile(video, Path(args.out) / video.name)))
     print(f"Wrote {len(paths)} files to {args.out}: " + ", ".join(p.name for p in paths))
     return EXIT_OK
 

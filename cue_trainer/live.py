@@ -3,7 +3,7 @@
 Owns: ``LiveSession`` and ``LiveSnapshot``. The video worker thread calls ``process`` for each
 frame; the page calls the controls (``mark``, ``pause``, ``stop``, …) and reads ``snapshot()``.
 One lock guards the analysis; MediaPipe runs outside it, so the page never waits for a model.
-Imports: frames, landmarks, cues, records, profiles, store, analysis. Never streamlit.
+Imports: frames, footage, landmarks, cues, records, profiles, store, analysis. Never streamlit.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from cue_trainer.analysis import Analysis
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.cues import CueState
 from cue_trainer.features import FEATURES
+from cue_trainer.footage import FootageWriter
 from cue_trainer.frames import Frame
 from cue_trainer.framing import brief
 from cue_trainer.landmarks import LandmarkDetector, Landmarks
@@ -43,6 +44,9 @@ class LiveSnapshot:
             because analysis was busy or the analysis rate is lower than the camera's).
         baseline: feature name -> baseline value, once calibrated.
         framing: what the camera hides, in one short sentence, once calibrated (``framing.brief``).
+        recording: the session's video is being recorded (both people opted in); ``recorded_bytes``
+            its size so far, ``recording_dropped`` frames the encoder could not keep up with,
+            ``recording_error`` one sentence if the recording stopped (the practice goes on).
     """
 
     session_id: int
@@ -57,6 +61,10 @@ class LiveSnapshot:
     baseline: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     framing: str = ""
+    recording: bool = False
+    recorded_bytes: int = 0
+    recording_dropped: int = 0
+    recording_error: str | None = None
 
     @property
     def dropped_share(self) -> float:
@@ -75,6 +83,8 @@ class LiveSession:
         suggestion_visible_s: how long an unanswered suggestion stays on show.
         detector: the landmark detector for this stream (default: a new one, closed at ``stop``).
         clock: monotonic seconds; the session clock is ``clock() - start``.
+        record: write the analysed frames to a video under the data directory (``footage``), for
+            the review; only when both people opted in.
     """
 
     def __init__(
@@ -90,6 +100,7 @@ class LiveSession:
         suggestion_visible_s: float = 20.0,
         detector: LandmarkDetector | None = None,
         clock: Callable[[], float] = time.monotonic,
+        record: bool = False,
     ) -> None:
         self.store = store
         self.profile = profile
@@ -119,6 +130,11 @@ class LiveSession:
         self._ended = False
         self._error: str | None = None
         self.last_landmarks: Landmarks | None = None
+        self.footage: FootageWriter | None = None
+        if record:
+            path = store.video_file(self.session_id, ".webm")
+            self.footage = FootageWriter(path, fps=max_fps)
+            store.set_video(self.session_id, path)
 
     def now(self) -> float:
         """The session clock, seconds."""
@@ -157,6 +173,8 @@ class LiveSession:
             self._states = result.update.states if result.update is not None else {}
             if result.suggestions:  # only the newest one is offered
                 self._open = result.suggestions[-1]
+        if self.footage is not None:
+            self.footage.write(rgb, t)  # queued: the encoder runs on its own thread
         self.last_landmarks = lm
         return lm
 
@@ -188,6 +206,10 @@ class LiveSession:
                 baseline=baseline,
                 error=self._error,
                 framing=brief(self._analysis.framing) if self._analysis.framing is not None else "",
+                recording=self.footage is not None,
+                recorded_bytes=self.footage.bytes if self.footage is not None else 0,
+                recording_dropped=self.footage.dropped if self.footage is not None else 0,
+                recording_error=self.footage.error if self.footage is not None else None,
             )
 
     def mark(self, cue: str | None, note: str | None = None) -> float:
@@ -231,6 +253,8 @@ class LiveSession:
                 self._analysis.resume(self.now())
             self._analysis.finish()
             self.store.end_session(self.session_id, duration_s=self.now(), status=status, note=note)
+        if self.footage is not None:
+            self.footage.close()  # the frames still queued are written first
         if self._own_detector:
             with self._detector_lock:  # after the frame being analysed, if any
                 self.detector.close()

@@ -27,8 +27,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(home: Path, log: Path):
-    """``streamlit run streamlit_app.py`` on a free localhost port; yields its base URL."""
+def app_server(home: Path, log: Path, started: list | None = None):
+    """``streamlit run streamlit_app.py`` on a free localhost port; yields its base URL (and appends
+    the server's ``Popen`` to ``started``, for a test that kills it)."""
     port = free_port()
     env = {**os.environ, "CUE_TRAINER_HOME": str(home)}
     with open(log, "w") as out:
@@ -36,6 +37,8 @@ def app_server(home: Path, log: Path):
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port)],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
+        if started is not None:
+            started.append(proc)
         url = f"http://localhost:{port}"
         try:
             deadline = time.monotonic() + 60

@@ -48,9 +48,15 @@ def main(webcam: Path, home: Path) -> dict:
         result["local"] = {"session": session, "status": info.status, "frames": info.frames}
 
         # WebRTC cannot connect here: the page says so in one sentence instead of waiting forever.
-        direct = page.get_by_text("Direct (WebRTC)")
-        if not direct.is_visible():
+        # After Stop the page reruns to unlock the setup; look only once it has settled, and open
+        # the setup only if it is closed (clicking an open one would close it).
+        wait_until_idle(page)
+        setup = page.locator("details", has_text="Before you start")
+        setup.wait_for(timeout=15000)
+        if setup.get_attribute("open") is None:
             page.get_by_text("Before you start").click()
+        direct = page.get_by_text("Direct (WebRTC)")
+        direct.wait_for(state="visible", timeout=15000)
         direct.click()
         wait_until_idle(page)
         page.frame_locator("iframe[title*='webrtc']").get_by_role("button", name="START").click()

@@ -17,7 +17,10 @@ def test_about_page_states_the_limits(app_home):
     at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=30).run()
     assert not at.exception
     text = " ".join(" ".join(m.value for m in at.markdown).split())
-    assert "does not read emotions" in text and "no diagnosis" in text and "No video is saved" in text
+    assert "does not read emotions" in text and "no diagnosis" in text
+    # What is stored when: nothing by default; a video only when asked for, deleted with its session.
+    assert "By default no video is saved" in text and "both of you tick \"record\"" in text
+    assert "deleted with its session" in text
 
 
 def test_sessions_page_lists_sessions_with_local_times_names_and_scores(app_home):

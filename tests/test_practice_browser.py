@@ -6,20 +6,24 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import cv2
 import pytest
 
 from cue_trainer.catalogue import CUES
 from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore
+from cue_trainer.videos import VIDEO_SUFFIXES
 from tests.browser import (ARTIFACTS, BROKEN_WORDS_JS, app_server, chromium, external_requests, inside,
                            wait_until_idle)
 from tests.clips import write_y4m
-from tests.processes import REPO
+from tests.processes import REPO, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +62,7 @@ def server(tmp_path_factory):
     assert "Traceback" not in log.read_text(), f"the server printed a traceback; see {log}"
 
 
-def open_practice(browser, url, size, *, consent=True, mode="Coach"):
+def open_practice(browser, url, size, *, consent=True, mode="Coach", record=False):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.outside = external_requests(page)
     page.goto(f"{url}/practice")
@@ -66,6 +70,8 @@ def open_practice(browser, url, size, *, consent=True, mode="Coach"):
     if consent:
         page.get_by_text("I agree to be on camera").click()
         page.get_by_text("I agree to practise noticing").click()
+        if record:
+            page.get_by_text("record the video on this computer for our review").click()
         page.get_by_label("Baseline length (s)", exact=True).fill(str(CALIBRATION_S))
         page.keyboard.press("Enter")
         if mode == "Quiz":
@@ -162,7 +168,7 @@ def test_coach_session_on_a_laptop(server, fake_webcam):
         finally:
             page.screenshot(path=str(ARTIFACTS / "practice-after-component-stop.png"))
         review = page.get_by_role("button", name=re.compile(r"Review session \d+"))
-        assert review.is_visible()
+        review.wait_for(timeout=15000)  # drawn with the "saved" line, a moment after it on a busy machine
         page.screenshot(path=str(ARTIFACTS / "practice-saved-1280.png"))
         assert page.outside == [], "the app must not contact other hosts"
 
@@ -189,7 +195,10 @@ def test_coach_session_on_a_laptop(server, fake_webcam):
 
     marks = store.marks(sid)
     assert [m.cue for m in marks] == ["slumped_posture", "slumped_posture"]  # the key "1", then the click
-    assert marks[0].t == pytest.approx(typed_at, abs=1.0)
+    # The key goes right after START: the status line read then is up to 1 s old, and the first key's
+    # trip to the server takes longest (the page is still drawing the controls; 1.1 s seen on this
+    # loaded 2-core machine).
+    assert typed_at - 0.2 <= marks[0].t <= typed_at + 2.0
     # The page's clock is at most half a second old when read, and the click reaches the server
     # within a second on this loaded 2-core machine (camera, browser and models share it).
     assert seen["clicked"] - 0.2 <= marks[1].t <= seen["clicked"] + 0.5 + 1.0
@@ -308,3 +317,96 @@ def udp_addresses_of(port: int) -> list[str]:
     pid = re.search(r"pid=(\d+)", listening).group(1)
     udp = subprocess.run(["ss", "-uanpH"], capture_output=True, text=True).stdout
     return [line.split()[3] for line in udp.splitlines() if f"pid={pid}," in line]
+
+
+def video_files_since(started: float, *folders: Path, skip: Path | None = None) -> list[Path]:
+    """Video files written under ``folders`` since ``started`` (epoch seconds), outside ``skip``."""
+    found = []
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if skip is not None and skip in path.parents:
+                continue
+            try:
+                if path.suffix.lower() in VIDEO_SUFFIXES and path.is_file() and path.stat().st_mtime >= started:
+                    found.append(path)
+            except OSError:
+                continue  # gone while we looked
+    return found
+
+
+def run_and_stop(page, until_s: float) -> int:
+    statuses = poll(page, until_s, lambda status: None)
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text(re.compile(r"Session \d+ is saved\.")).wait_for(timeout=30000)
+    return statuses[-1]["session"]
+
+
+def test_without_the_recording_tick_no_video_is_written_anywhere(server, fake_webcam, tmp_path_factory):
+    url, home = server
+    started = time.time() - 1
+    with chromium(fake_webcam) as browser:
+        page = open_practice(browser, url, LAPTOP)
+        start(page)
+        assert page.locator("#live-status").get_attribute("data-recording") == "0"
+        sid = run_and_stop(page, CALIBRATION_S + 3)
+    info = SessionStore(home).session(sid)
+    assert info.frames > 0 and info.video_path is None
+    assert video_files_since(started, home, Path(tempfile.gettempdir()), skip=tmp_path_factory.getbasetemp()) == []
+
+
+def test_recording_when_both_opt_in_is_a_playable_video_that_goes_with_the_session(server, fake_webcam):
+    url, home = server
+    with chromium(fake_webcam) as browser:
+        page = open_practice(browser, url, LAPTOP, record=True)
+        start(page)
+        page.locator("#live-status[data-recording='1']").wait_for(timeout=10000)
+        page.get_by_text(re.compile(r"● recording, \d+\.\d MB")).wait_for(timeout=15000)
+        page.screenshot(path=str(ARTIFACTS / "practice-recording-1280.png"))
+        sid = run_and_stop(page, CALIBRATION_S + 7)
+        page.screenshot(path=str(ARTIFACTS / "practice-recorded-1280.png"))
+        page.goto(f"{url}/review?session={sid}")
+        page.locator(".st-key-moments").wait_for(timeout=30000)
+        wait_until_idle(page)
+        state = page.evaluate("() => { const v = document.querySelector('video'); "
+                              "return v ? {ready: v.readyState, error: v.error && v.error.code} : null; }")
+        assert state is not None and state["error"] is None
+    store = SessionStore(home)
+    info = store.session(sid)
+    video = store.own_video(info)
+    assert video is not None and video.is_file() and video.parent == home / "videos"
+    cap = cv2.VideoCapture(str(video))
+    frames, last_ms = 0, 0.0
+    while cap.read()[0]:
+        frames += 1
+        last_ms = cap.get(cv2.CAP_PROP_POS_MSEC)
+    cap.release()
+    t, _ = store.features(sid)
+    print(f"recorded {frames} frames for {len(t)} analysed, {video.stat().st_size / 1e6:.2f} MB")
+    assert abs(frames - len(t)) <= 0.1 * len(t)  # written at the analysed frame rate
+    assert abs(last_ms / 1000 - t[-1]) <= 1.0  # the video's time is the session clock
+    assert run_cli("sessions", "delete", str(sid), home=home).returncode == 0
+    assert not video.exists()
+
+
+def test_a_killed_server_leaves_a_recording_that_plays_up_to_the_kill(fake_webcam, tmp_path):
+    home = tmp_path / "home"
+    servers: list = []
+    with app_server(home, ARTIFACTS / "practice-killed-server.log", servers) as url, chromium(fake_webcam) as browser:
+        page = open_practice(browser, url, LAPTOP, record=True)
+        start(page)
+        page.locator("#live-status[data-recording='1']").wait_for(timeout=10000)
+        statuses = poll(page, CALIBRATION_S + 5, lambda status: None)
+        sid, clock_s = statuses[-1]["session"], statuses[-1]["now"]
+        servers[0].send_signal(signal.SIGKILL)  # no Stop, no clean-up: the process is gone
+        servers[0].wait()
+        killed_at = clock_s + 1.0  # the status line is at most a second old
+    store = SessionStore(home)
+    video = store.own_video(store.session(sid))
+    cap = cv2.VideoCapture(str(video))
+    frames, last_ms = 0, 0.0
+    while cap.read()[0]:
+        frames += 1
+        last_ms = cap.get(cv2.CAP_PROP_POS_MSEC)
+    cap.release()
+    print(f"killed at about {killed_at:.1f} s: the recording decodes {frames} frames, to {last_ms / 1000:.1f} s")
+    assert frames > 0 and last_ms / 1000 >= killed_at - 2.0  # within 2 s of the latest the kill can have been

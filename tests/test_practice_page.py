@@ -23,16 +23,20 @@ def setup_script(home: str) -> None:
 
 def test_consent_from_both_people_and_a_setup_that_locks(home):
     at = AppTest.from_function(setup_script, args=(str(home),), default_timeout=30).run()
-    assert [c.label.split(":")[0] for c in at.checkbox] == ["**Partner", "**Practitioner"]
+    assert [c.label.split(":")[0] for c in at.checkbox] == ["**Partner", "**Practitioner", "**Both of us"]
     assert "The camera starts only after both people have agreed." in at.info[0].value
     assert not at.session_state["result"].consented
+    # Recording is a separate choice, off by default, and not part of the consent to practise.
+    assert not at.checkbox(key="record").value and not at.session_state["result"].record
     at.checkbox[0].check().run()  # one person is not enough
     assert not at.session_state["result"].consented
     at.checkbox[1].check().run()
     assert not at.exception
     result = at.session_state["result"]
-    assert (result.consented, result.partner, result.practitioner, result.mode, result.calibration_s) == (
-        True, "Partner", "Practitioner", "coach", 20.0)
+    assert (result.consented, result.partner, result.practitioner, result.mode, result.calibration_s, result.record) == (
+        True, "Partner", "Practitioner", "coach", 20.0, False)
+    at.checkbox(key="record").check().run()
+    assert at.session_state["result"].record and at.session_state["result"].consented
     at.radio(key="mode").set_value("Quiz").run()
     at.text_input(key="partner").input("  Ann ").run()
     assert (at.session_state["result"].mode, at.session_state["result"].partner) == ("quiz", "Ann")

@@ -45,9 +45,16 @@ def legend_html() -> str:
     return f'<div id="timeline-legend" style="font-size:0.85rem;line-height:1.8">{"".join(map(swatch, COLOURS))}</div>'
 
 
-def cue_chart(rows: pd.DataFrame, unit: str, x_domain: tuple[float, float], *, height: int = 150) -> alt.LayerChart:
+#: The chart selections a click on an episode or a mark makes (``cue_chart(seekable=True)``); each
+#: holds the clicked item's ``start``.
+SEEK_SELECTIONS = ("seek_episode", "seek_mark")
+
+
+def cue_chart(rows: pd.DataFrame, unit: str, x_domain: tuple[float, float], *, height: int = 150,
+              seekable: bool = False) -> alt.LayerChart:
     """The timeline of one cue from ``review.timeline`` rows of that cue: shaded stretches,
-    episodes, the signal (a line per run, so gaps stay gaps) and its threshold, marks, suggestions."""
+    episodes, the signal (a line per run, so gaps stay gaps) and its threshold, marks, suggestions.
+    ``seekable``: a click on an episode or a mark selects its start (``SEEK_SELECTIONS``)."""
     x = alt.X("start:Q", title=None, scale=alt.Scale(domain=list(x_domain), clamp=True),
               axis=alt.Axis(labelExpr="datum.value + ' s'", tickMinStep=1))
     base = alt.Chart(rows)
@@ -74,6 +81,9 @@ def cue_chart(rows: pd.DataFrame, unit: str, x_domain: tuple[float, float], *, h
     marks = base.transform_filter("datum.kind == 'mark'").mark_rule(color=COLOURS["mark"], strokeWidth=2.5).encode(
         x=x, tooltip=[alt.Tooltip("text:N", title="your mark"), alt.Tooltip("start:Q", title="at (s)", format=".1f")],
     )
+    if seekable:
+        episodes = episodes.add_params(alt.selection_point(name=SEEK_SELECTIONS[0], fields=["start"], on="click"))
+        marks = marks.add_params(alt.selection_point(name=SEEK_SELECTIONS[1], fields=["start"], on="click"))
     suggestions = base.transform_filter("datum.kind == 'suggestion'").mark_point(
         shape="triangle-down", filled=True, size=90, color=COLOURS["suggestion"], opacity=1).encode(
         x=x, y=alt.value(6), tooltip=[alt.Tooltip("text:N", title="suggestion"),

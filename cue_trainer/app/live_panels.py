@@ -85,12 +85,17 @@ def status_panel(ctx) -> None:
         return
     snap = live.snapshot()
     fps = snap.frames_analysed / snap.now_s if snap.now_s > 0 else 0.0
+    recording = ""
+    if snap.recording and snap.recording_error is None:
+        recording = (f' · <span class="recording">● recording, {snap.recorded_bytes / 1e6:.1f} MB'
+                     + (f", {snap.recording_dropped} frames dropped" if snap.recording_dropped else "") + "</span>")
     st.markdown(
         f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" '
         f'data-session="{snap.session_id}" data-received="{snap.frames_received}" '
-        f'data-analysed="{snap.frames_analysed}"><span class="clock">{format_clock(snap.now_s)}</span> · '
+        f'data-analysed="{snap.frames_analysed}" data-recording="{int(snap.recording)}">'
+        f'<span class="clock">{format_clock(snap.now_s)}</span> · '
         f"{PHASE_TEXT[snap.phase]} <span class=\"suggestion-time\">· session {snap.session_id} · "
-        f"{fps:.0f} frames/s, {100 * snap.dropped_share:.0f} % skipped</span></div>",
+        f"{fps:.0f} frames/s, {100 * snap.dropped_share:.0f} % skipped{recording}</span></div>",
         unsafe_allow_html=True,
     )
     # The same slots on every refresh, filled or emptied, so that nothing stale stays on screen.
@@ -104,6 +109,8 @@ def status_panel(ctx) -> None:
                     "connect. If this computer is offline, press Stop and choose “Local link” under Setup.")
     elif snap.error:
         error.warning(snap.error)
+    elif snap.recording_error:
+        error.warning(snap.recording_error)
 
 
 @st.fragment

@@ -18,8 +18,11 @@ When it sees one, it may suggest a check-in question for the practitioner to ask
 It makes no diagnosis. Cameras miss things, bodies and cultures differ, and the partner is the
 authority on their own experience.
 
-**Privacy.** Everything stays on this computer. No video is saved: only derived measurements,
-cue episodes, marks and suggestions, which you can delete completely.
+**Privacy.** Everything stays on this computer. By default no video is saved: only derived
+measurements, cue episodes, marks and suggestions, which you can delete completely. A video is kept
+only when you ask: a live session's video when both of you tick "record" before starting (the
+analysed frames, never while paused), or a copy of an uploaded file when you tick "keep a copy". It
+lives in the data directory's `videos` folder and is deleted with its session.
 """
 
 

@@ -16,7 +16,7 @@ from cue_trainer.profiles import CALIBRATION_RANGE_S, Profile, ProfileError, ava
 DEFAULTS = {
     "consent_partner": False, "consent_practitioner": False, "partner": "Partner", "practitioner": "Practitioner",
     "mode": "Coach", "profile": "default", "calibration_s": None, "overlay": True, "suggestion_s": 20,
-    "alert": False, "link": None,
+    "alert": False, "link": None, "record": False,
 }
 LINKS = {"webrtc": "Direct (WebRTC)", "local": "Local link (works offline)"}
 
@@ -36,6 +36,7 @@ class Setup:
     suggestion_visible_s: float
     alert: bool  # flash and chime when a cue starts (Coach mode)
     link: str  # "webrtc" or "local": how the camera reaches the app
+    record: bool = False  # both people agreed to record the video on this computer for the review
 
     @property
     def summary(self) -> str:
@@ -63,7 +64,7 @@ def current_setup(home) -> Setup:
         mode=str(_value("mode")).lower(), profile=profile, profile_error=error,
         calibration_s=float(calibration if calibration is not None else profile.calibration_s),
         overlay=bool(_value("overlay")), suggestion_visible_s=float(_value("suggestion_s")), alert=bool(_value("alert")),
-        link=_value("link") or default_link(),
+        link=_value("link") or default_link(), record=bool(_value("record")),
     )
 
 
@@ -79,13 +80,21 @@ def setup_panel(home, setup: Setup, *, locked: bool) -> None:
         st.markdown(panels.LIMITS)
         st.checkbox(
             "**Partner:** I agree to be on camera. I know the app looks for coarse posture and movement "
-            "changes only, keeps no video, and that I can pause or stop at any time.",
+            "changes only, keeps no video unless we both tick the recording box below, and that I can pause or "
+            "stop at any time.",
             key="consent_partner", disabled=locked,
         )
         st.checkbox(
             "**Practitioner:** I agree to practise noticing, to ask rather than assume, and to treat what "
             "my partner says about themselves as the answer.",
             key="consent_practitioner", disabled=locked,
+        )
+        st.checkbox(
+            "**Both of us:** record the video on this computer for our review (deleted with the session). "
+            "Optional; the practice works the same without it.",
+            key="record", disabled=locked,
+            help="The analysed frames are written to a video file in the data directory while you practise "
+                 "(never while paused). Nothing leaves this computer.",
         )
         c1, c2 = st.columns(2)
         c1.text_input("Partner's name", value=DEFAULTS["partner"], key="partner", disabled=locked)

@@ -22,6 +22,7 @@ button p { word-break: keep-all; overflow-wrap: normal; hyphens: none; }
 #live-status { font-size: 1.05rem; }
 #live-status .clock { font-variant-numeric: tabular-nums; font-weight: 700; }
 .suggestion-time { color: #868e96; font-size: 0.85rem; }
+.recording { color: #c92a2a; }
 </style>
 """
 

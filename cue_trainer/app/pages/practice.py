@@ -73,6 +73,7 @@ def make_processor() -> PracticeProcessor:
     live = LiveSession(
         store=SessionStore(home), profile=setup.profile, partner=setup.partner, practitioner=setup.practitioner,
         mode=setup.mode, calibration_s=setup.calibration_s, suggestion_visible_s=setup.suggestion_visible_s,
+        record=setup.record,
     )
     return PracticeProcessor(live, overlay=setup.overlay)
 

@@ -2,11 +2,11 @@
 import streamlit as st
 
 from cue_trainer.app import panels, style
-from cue_trainer.app.charts import cue_chart, legend_html
+from cue_trainer.app.charts import SEEK_SELECTIONS, cue_chart, legend_html
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.clock import format_clock, local_time
 from cue_trainer.recording import Recording
-from cue_trainer.review import (bundle, moments, outcome, review_video, score_table, shown_cues, summary, tier_text,
+from cue_trainer.review import (LEAD_S, bundle, moments, outcome, review_video, score_table, shown_cues, summary, tier_text,
                                 timeline)
 from cue_trainer.scoring import RULES, SCORE_TOLERANCE_S, headline
 from cue_trainer.store import SessionStore
@@ -107,10 +107,21 @@ else:
         rows = df[df.cue == spec.short]
         st.markdown(f"**{spec.short}** <span style='color:#868e96'>· {spec.label.lower()} · in {spec.unit}</span>",
                     unsafe_allow_html=True)
-        st.altair_chart(cue_chart(rows, spec.unit, (lo, hi)), key=f"chart-{cue}")
+        chart = cue_chart(rows, spec.unit, (lo, hi), seekable=video is not None)
+        if video is None:
+            st.altair_chart(chart, key=f"chart-{cue}")
+            continue
+        picked = st.altair_chart(chart, key=f"chart-{cue}", on_select="rerun", selection_mode=list(SEEK_SELECTIONS))
+        starts = [p["start"] for name in SEEK_SELECTIONS for p in picked.selection.get(name, []) if "start" in p]
+        # A selection stays selected across reruns: seek once per new click.
+        if starts and st.session_state.get(f"picked-{cue}") != starts:
+            st.session_state[f"picked-{cue}"] = starts
+            seek(max(0.0, float(starts[0]) - LEAD_S))
+            st.rerun()
     st.caption("Each row is one cue in its own unit, compared with your partner's baseline, along the session "
                "time. The line is the signal (gaps where the app could not see); once past the dashed threshold "
-               "for long enough, it counts as a change.")
+               "for long enough, it counts as a change."
+               + (" Click an episode or a mark to play the video from 3 s before it." if video is not None else ""))
 
 c1, c2 = st.columns(2)
 with c1:

@@ -27,6 +27,14 @@ def scores_of(home: str, stamp: tuple):
     return trend(SessionStore(home))
 
 
+def video_note(info) -> str:
+    """The session's own video (a live recording or a kept upload): its size, or that it is missing."""
+    own = store.own_video(info)
+    if own is None:
+        return ""
+    return f"{own.stat().st_size / 1e6:.1f} MB" if own.is_file() else "missing"
+
+
 scores = scores_of(str(store.home), tuple((s.id, s.ended_at, s.frames, s.status) for s in sessions))
 by_id = {s.session_id: s for s in scores}
 table = pd.DataFrame([
@@ -37,7 +45,7 @@ table = pd.DataFrame([
         "open": f"/review?session={s.id}",
         "partner": s.partner or "", "practitioner": s.practitioner or "",
         "kind": f"live · {s.mode}" if s.source == "live" and s.mode else s.source, "length": format_clock(s.duration_s),
-        "status": s.status, "source": s.source_path or "",
+        "status": s.status, "video": video_note(s), "source": s.source_path or "",
     }
     for s in sessions
 ])

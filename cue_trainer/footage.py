@@ -1,0 +1,142 @@
+"""Footage: a live session's analysed frames written to a WebM (VP8) file that browsers play, on a
+thread of its own, when both people opted in.
+
+Owns: ``FootageWriter``. Imports: nothing of ours (PyAV, which streamlit-webrtc brings, does the
+encoding). The caller never waits: frames go through a bounded queue, and when the encoder falls
+behind a frame is dropped and counted rather than delaying the analysis. Each frame carries the
+session clock as its timestamp, so the video's time is the session's time (a pause is a still
+picture; the first picture also covers the moments before it, so the file starts at 0). The
+muxer closes a cluster every second and the file is flushed with it, so a killed
+process leaves a file that plays up to about the last second written.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import queue
+import threading
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+#: Target bit rate: about 4 MB per minute at 640x480 and 10-15 frames per second.
+BIT_RATE = 500_000
+#: Frames that may wait for the encoder before new ones are dropped (about 2 s at 15 fps).
+QUEUE_FRAMES = 30
+_STOP = object()
+
+
+class FootageWriter:
+    """Write RGB frames to ``path`` (WebM, VP8) in the background.
+
+    Args:
+        path: the file to write (created; its folder must exist).
+        fps: the nominal frame rate (the encoder's rate control; timestamps come from ``write``).
+        queue_frames: frames that may wait before new ones are dropped.
+    """
+
+    def __init__(self, path: str | Path, fps: float, *, queue_frames: int = QUEUE_FRAMES) -> None:
+        self.path = Path(path)
+        self.fps = fps
+        self.written = 0
+        self.dropped = 0
+        self.error: str | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_frames)
+        self._closed = False
+        self._last_ms = -1
+        self._thread = threading.Thread(target=self._run, name="footage", daemon=True)
+        self._thread.start()
+
+    def write(self, rgb: np.ndarray, t: float) -> bool:
+        """Queue one frame shown at session time ``t`` (seconds); False when it was dropped (the
+        encoder is behind, or the writer stopped)."""
+        if self._closed or self.error is not None:
+            return False
+        try:
+            self._queue.put_nowait((rgb, t))
+            return True
+        except queue.Full:
+            self.dropped += 1
+            return False
+
+    @property
+    def bytes(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Finish the file (waits for the queued frames to be encoded)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._thread.join(timeout_s)
+
+    # -- the writer thread ---------------------------------------------------------------------
+    def _run(self) -> None:
+        import av  # PyAV: brought by streamlit-webrtc (aiortc); FFmpeg with libvpx inside the wheel
+
+        container = stream = None
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _STOP:
+                    break
+                if self.error is not None:
+                    continue  # drain after a failure
+                rgb, t = item
+                if container is None:
+                    container, stream = self._open(av, rgb.shape[1], rgb.shape[0])
+                ms = int(round(t * 1000))
+                if ms <= self._last_ms:  # timestamps must increase
+                    continue
+                # The file starts at 0 like the session clock: the first picture also stands for the
+                # moments before it (the stream connecting), so that video time == session time.
+                for pts in ((0, ms) if self._last_ms < 0 < ms else (ms,)):
+                    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+                    frame.pts = pts
+                    frame.time_base = Fraction(1, 1000)
+                    for packet in stream.encode(frame):
+                        container.mux(packet)
+                self._last_ms = ms
+                self.written += 1
+        except OSError as e:
+            self.error = self._sentence(e)
+            logger.warning("Recording stopped: %s", e)
+        except Exception as e:  # never take the practice down with the recording
+            self.error = f"The recording stopped ({e.__class__.__name__}); the practice goes on."
+            logger.exception("Recording failed")
+        finally:
+            if container is not None:
+                try:
+                    if self.error is None:
+                        for packet in stream.encode():
+                            container.mux(packet)
+                    container.close()
+                except Exception as e:  # a full disk may refuse the last bytes too
+                    logger.warning("Closing the recording failed: %s", e)
+                    if self.error is None:
+                        self.error = self._sentence(e) if isinstance(e, OSError) else \
+                            f"The recording could not be finished ({e.__class__.__name__})."
+
+    def _open(self, av, width: int, height: int):
+        # One cluster per second, flushed as it closes: a crash loses at most about a second.
+        container = av.open(str(self.path), mode="w", format="webm",
+                            options={"cluster_time_limit": "1000", "flush_packets": "1"})
+        stream = container.add_stream("libvpx", rate=Fraction(self.fps).limit_denominator(1000))
+        stream.width, stream.height = width - width % 2, height - height % 2
+        stream.pix_fmt = "yuv420p"
+        stream.bit_rate = BIT_RATE
+        stream.time_base = Fraction(1, 1000)
+        stream.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+        return container, stream
+
+    def _sentence(self, e: BaseException) -> str:
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            return "The disk is full, so the recording stopped; the practice and everything stored go on."
+        return f"The recording stopped ({getattr(e, 'strerror', None) or e}); the practice goes on."
