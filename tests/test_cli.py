@@ -170,3 +170,32 @@ def test_sigkill_mid_processing_keeps_committed_frames_and_lists_incomplete(tmp_
     (info,) = json.loads(run_cli("sessions", "list", "--json", home=home).stdout)
     assert info["status"] == "incomplete"
     assert info["frames"] == kept
+
+
+def test_a_sessions_own_video_shows_in_list_and_show_exports_with_video_and_goes_with_delete(home, tmp_path):
+    import numpy as np
+
+    from cue_trainer.footage import FootageWriter
+    from cue_trainer.profiles import default_profile
+    from cue_trainer.store import SessionStore
+
+    store = SessionStore(home)
+    sid = store.create_session(source="live", profile_toml=default_profile().to_toml())
+    store.end_session(sid, duration_s=2.0)
+    assert run_cli("sessions", "export", str(sid), "--out", str(tmp_path / "none"), "--with-video",
+                   home=home).stderr.strip().endswith("(none was recorded or kept); the tables were written.")
+    video = store.video_file(sid, ".webm")
+    writer = FootageWriter(video, fps=10.0)
+    for k in range(20):
+        writer.write(np.full((240, 320, 3), 10 * k, np.uint8), k / 10)
+    writer.close()
+    store.set_video(sid, video)
+    listed = json.loads(run_cli("sessions", "list", "--json", home=home).stdout)
+    assert [s["video_path"] for s in listed] == [video.name]
+    assert f"Video copy: {video} (" in run_cli("sessions", "show", str(sid), home=home).stdout
+    out = tmp_path / "out"
+    done = run_cli("sessions", "export", str(sid), "--out", str(out), "--with-video", home=home)
+    assert done.returncode == 0, done.stderr
+    assert (out / video.name).read_bytes() == video.read_bytes()
+    assert run_cli("sessions", "delete", str(sid), home=home).returncode == 0
+    assert not video.exists() and (out / video.name).exists()  # the export is the person's own copy

@@ -118,3 +118,27 @@ def test_a_stream_that_ends_without_stop_is_kept_as_incomplete(home, detector, p
     info = live.store.session(live.session_id)
     assert info.status == "incomplete" and info.frames == 15
     assert "before Stop" in live.store.session_field(live.session_id, "note")
+
+
+def test_a_recording_holds_the_analysed_frames_and_nothing_while_paused(home, detector, photos):
+    import cv2
+
+    live, clock = make(home, detector, record=True, max_fps=10.0)
+    assert live.snapshot().recording
+    analysed = feed(live, clock, photos["steady"], 3.0, 10)
+    live.pause()
+    assert feed(live, clock, photos["down"], 2.0, 10) == 0  # paused: not analysed, not recorded
+    live.resume()
+    analysed += feed(live, clock, photos["steady"], 2.0, 10)
+    live.stop()
+    video = live.store.own_video(live.store.session(live.session_id))
+    assert live.footage.written == analysed and live.footage.dropped == 0 and live.footage.error is None
+    cap = cv2.VideoCapture(str(video))
+    times = []
+    while cap.read()[0]:
+        times.append(cap.get(cv2.CAP_PROP_POS_MSEC) / 1000)
+    cap.release()
+    assert len(times) == analysed + 1  # plus the first picture standing at 0 s
+    # The pause is a gap in the video's time, which stays the session's time.
+    gaps = np.diff(times)
+    assert gaps.max() == pytest.approx(2.1, abs=0.15) and times[-1] == pytest.approx(7.0, abs=0.15)

@@ -319,6 +319,10 @@ def udp_addresses_of(port: int) -> list[str]:
     return [line.split()[3] for line in udp.splitlines() if f"pid={pid}," in line]
 
 
+VIDEO_JS = """() => { const v = document.querySelector('video');
+  return v ? {time: v.currentTime, ready: v.readyState, error: v.error && v.error.code} : null; }"""
+
+
 def video_files_since(started: float, *folders: Path, skip: Path | None = None) -> list[Path]:
     """Video files written under ``folders`` since ``started`` (epoch seconds), outside ``skip``."""
     found = []
@@ -362,14 +366,24 @@ def test_recording_when_both_opt_in_is_a_playable_video_that_goes_with_the_sessi
         page.locator("#live-status[data-recording='1']").wait_for(timeout=10000)
         page.get_by_text(re.compile(r"● recording, \d+\.\d MB")).wait_for(timeout=15000)
         page.screenshot(path=str(ARTIFACTS / "practice-recording-1280.png"))
-        sid = run_and_stop(page, CALIBRATION_S + 7)
+        sid = run_and_stop(page, CHANGE_CLIP_S + 6.0)  # the partner sits lower from 10 s: nobody marks it
         page.screenshot(path=str(ARTIFACTS / "practice-recorded-1280.png"))
         page.goto(f"{url}/review?session={sid}")
         page.locator(".st-key-moments").wait_for(timeout=30000)
         wait_until_idle(page)
-        state = page.evaluate("() => { const v = document.querySelector('video'); "
-                              "return v ? {ready: v.readyState, error: v.error && v.error.code} : null; }")
+        state = page.evaluate(VIDEO_JS)
         assert state is not None and state["error"] is None
+        # Play on the missed change: the recording starts 3 s before it.
+        (missed,) = [e for e in SessionStore(home).events(sid) if e.cue == "slumped_posture"]
+        page.locator(".st-key-moments button:visible", has_text="Play").first.click()
+        wait_until_idle(page)
+        for _ in range(50):
+            state = page.evaluate(VIDEO_JS)
+            if state["ready"] >= 1 and abs(state["time"] - (missed.start_s - 3.0)) < 1.0:
+                break
+            page.wait_for_timeout(200)
+        assert abs(state["time"] - (missed.start_s - 3.0)) < 1.0, (state, missed)
+        page.screenshot(path=str(ARTIFACTS / "review-live-recording-1280.png"), full_page=True)
     store = SessionStore(home)
     info = store.session(sid)
     video = store.own_video(info)
