@@ -217,7 +217,7 @@ def cmd_list(args) -> int:
 def cmd_show(args) -> int:
     from cue_trainer.features import FEATURE_DOCS, FEATURES
     from cue_trainer.recording import Recording
-    from cue_trainer.review import summary
+    from cue_trainer.review import own_video_size, summary
 
     store = _store(args)
     rec = Recording.load(store, args.id)
@@ -227,10 +227,9 @@ def cmd_show(args) -> int:
     print(f"Length {format_clock(info.duration_s)}, {info.frames} analysed frames.")
     if info.note:
         print(info.note)
-    own = store.own_video(info)
-    if own is not None:
-        size = f"{own.stat().st_size / 1e6:.1f} MB" if own.is_file() else "missing"
-        print(f"Video copy: {own} ({size}); deleted with the session.")
+    size = own_video_size(store, info)
+    if size:
+        print(f"Video copy: {store.own_video(info)} ({size}); deleted with the session.")
     if rec.stretches:
         b = rec.stretches[-1].baseline
         print("\nBaseline (median of the calibration window):")

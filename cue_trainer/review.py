@@ -219,6 +219,15 @@ def moments(rec: Recording, profile: Profile | None = None, tolerance_s: float =
     return sorted(out, key=lambda m: (m.kind != "missed", m.t))
 
 
+def own_video_size(store: SessionStore, info: SessionInfo) -> str:
+    """The session's own video (a live recording or a kept upload) as people read it: its size
+    ("1.2 MB"), "missing" when the file is gone, "" when it has none."""
+    own = store.own_video(info)
+    if own is None:
+        return ""
+    return f"{own.stat().st_size / 1e6:.1f} MB" if own.is_file() else "missing"
+
+
 def review_video(store: SessionStore, info: SessionInfo) -> tuple[Path | None, str]:
     """The video to play beside a session's timeline, or None and one sentence saying why there is
     none ("" when there is nothing to say: a live session that was not recorded)."""

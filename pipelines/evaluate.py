@@ -159,12 +159,10 @@ def evaluate_clip(clip: Clip, video: Path, tag: Path | None, store: SessionStore
                            source_name=clip.name)
     rec = Recording.load(store, result.session_id)
     labels = read_labels(clip.labels, session_end_s=result.duration_s, allow_empty=True)
-    known, frames = {}, 0
-    for _, S in rec.signals():
-        frames += S.shape[0]
-    for cue in CUE_IDS:
-        n_known = sum(int(np.isfinite(S[:, CUE_INDEX[cue]]).sum()) for _, S in rec.signals())
-        known[cue] = n_known / frames if frames else math.nan
+    signals = [S for _, S in rec.signals()]
+    S = np.concatenate(signals) if signals else np.empty((0, len(CUE_IDS)))
+    frames = S.shape[0]
+    known = {cue: float(np.isfinite(S[:, CUE_INDEX[cue]]).mean()) if frames else math.nan for cue in CUE_IDS}
     scored_s = sum(float(t[-1] - t[0]) for t, _ in rec.signals() if t.size)
     res = ClipResult(clip.name, result.events, labels, scored_s, known, calm=clip.calm, seconds=result.elapsed_s,
                      duration_s=result.duration_s, frames=frames)

@@ -53,24 +53,33 @@ def frames(steps: list[tuple[float, dict]], fps: float, canvas: np.ndarray | Non
             yield img
 
 
-def write_mp4(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) -> Path:
-    """Write the clip as MPEG-4 (mp4v) and return its path."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (WIDTH, HEIGHT))
-    assert writer.isOpened(), "OpenCV cannot write mp4v here"
+def _write(path: Path, steps: list[tuple[float, dict]], fps: float, fourcc: str) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (WIDTH, HEIGHT))
+    assert writer.isOpened(), f"OpenCV cannot write {fourcc} here"
     for rgb in frames(steps, fps):
         writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     writer.release()
     return path
+
+
+def write_mp4(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) -> Path:
+    """Write the clip as MPEG-4 (mp4v) and return its path."""
+    return _write(path, steps, fps, "mp4v")
 
 
 def write_webm(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) -> Path:
     """Write the clip as WebM (VP8), which browsers play, and return its path."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), fps, (WIDTH, HEIGHT))
-    assert writer.isOpened(), "OpenCV cannot write VP8 here"
-    for rgb in frames(steps, fps):
-        writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    writer.release()
-    return path
+    return _write(path, steps, fps, "VP80")
+
+
+def frame_times(path: Path) -> list[float]:
+    """The time (seconds) of every frame OpenCV decodes from a video file, in order."""
+    cap = cv2.VideoCapture(str(path))
+    times = []
+    while cap.read()[0]:
+        times.append(cap.get(cv2.CAP_PROP_POS_MSEC) / 1000)
+    cap.release()
+    return times
 
 
 def write_sideways_mp4(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) -> Path:

@@ -9,12 +9,12 @@ import subprocess
 import sys
 import time
 
-import cv2
 import numpy as np
 import pytest
 
 from cue_trainer.footage import FootageWriter
 from cue_trainer.frames import video_codec
+from tests.clips import frame_times
 from tests.processes import REPO
 
 
@@ -27,17 +27,9 @@ def frames(n: int, size=(640, 480)):
 
 
 def decoded(path) -> tuple[int, float]:
-    """(frames, seconds) as OpenCV reads the file back."""
-    cap = cv2.VideoCapture(str(path))
-    n, last_ms = 0, 0.0
-    while True:
-        ok, _ = cap.read()
-        if not ok:
-            break
-        n += 1
-        last_ms = cap.get(cv2.CAP_PROP_POS_MSEC)
-    cap.release()
-    return n, last_ms / 1000.0
+    """(frames, seconds of the last one) as OpenCV reads the file back."""
+    times = frame_times(path)
+    return len(times), (times[-1] if times else 0.0)
 
 
 def test_frames_are_written_with_the_session_clock_as_their_time(tmp_path):

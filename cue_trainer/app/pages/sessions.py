@@ -7,6 +7,7 @@ import streamlit as st
 from cue_trainer.app import panels, style
 from cue_trainer.clock import format_clock, local_time
 from cue_trainer.progress import per_cue, trend
+from cue_trainer.review import own_video_size
 from cue_trainer.store import SessionStore
 
 style.apply()
@@ -27,14 +28,6 @@ def scores_of(home: str, stamp: tuple):
     return trend(SessionStore(home))
 
 
-def video_note(info) -> str:
-    """The session's own video (a live recording or a kept upload): its size, or that it is missing."""
-    own = store.own_video(info)
-    if own is None:
-        return ""
-    return f"{own.stat().st_size / 1e6:.1f} MB" if own.is_file() else "missing"
-
-
 scores = scores_of(str(store.home), tuple((s.id, s.ended_at, s.frames, s.status) for s in sessions))
 by_id = {s.session_id: s for s in scores}
 table = pd.DataFrame([
@@ -45,7 +38,7 @@ table = pd.DataFrame([
         "open": f"/review?session={s.id}",
         "partner": s.partner or "", "practitioner": s.practitioner or "",
         "kind": f"live · {s.mode}" if s.source == "live" and s.mode else s.source, "length": format_clock(s.duration_s),
-        "status": s.status, "video": video_note(s), "source": s.source_path or "",
+        "status": s.status, "video": own_video_size(store, s), "source": s.source_path or "",
     }
     for s in sessions
 ])
