@@ -6,26 +6,32 @@ encoding). The caller never waits: frames go through a bounded queue, and when t
 behind a frame is dropped and counted rather than delaying the analysis. Each frame carries the
 session clock as its timestamp, so the video's time is the session's time (a pause is a still
 picture; the first picture also covers the moments before it, so the file starts at 0). The
-muxer closes a cluster every second and the file is flushed with it, so a killed
-process leaves a file that plays up to about the last second written.
+queue holds at most a second of frames and the muxer closes a cluster every half second, flushing
+the file with it, so a killed process leaves a file that plays to within about 1.5 s of the kill.
 """
 from __future__ import annotations
 
 import errno
 import logging
+import math
 import queue
 import threading
 from fractions import Fraction
 from pathlib import Path
 
+import av  # PyAV: brought by streamlit-webrtc (aiortc), which the app imports anyway; FFmpeg with libvpx
 import numpy as np
 
 logger = logging.getLogger(__name__)
 
 #: Target bit rate: about 4 MB per minute at 640x480 and 10-15 frames per second.
 BIT_RATE = 500_000
-#: Frames that may wait for the encoder before new ones are dropped (about 2 s at 15 fps).
-QUEUE_FRAMES = 30
+#: Seconds of frames that may wait for the encoder before new ones are dropped. Queued frames are
+#: lost when the process is killed, so with the muxer's half-second clusters a kill costs at most
+#: about 1.5 s of video.
+QUEUE_S = 1.0
+#: Milliseconds of video per cluster; each is flushed to disk as it closes.
+CLUSTER_MS = 500
 _STOP = object()
 
 
@@ -35,16 +41,16 @@ class FootageWriter:
     Args:
         path: the file to write (created; its folder must exist).
         fps: the nominal frame rate (the encoder's rate control; timestamps come from ``write``).
-        queue_frames: frames that may wait before new ones are dropped.
+        queue_frames: frames that may wait before new ones are dropped (default: ``QUEUE_S`` of them).
     """
 
-    def __init__(self, path: str | Path, fps: float, *, queue_frames: int = QUEUE_FRAMES) -> None:
+    def __init__(self, path: str | Path, fps: float, *, queue_frames: int | None = None) -> None:
         self.path = Path(path)
         self.fps = fps
         self.written = 0
         self.dropped = 0
         self.error: str | None = None
-        self._queue: queue.Queue = queue.Queue(maxsize=queue_frames)
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_frames or max(2, math.ceil(fps * QUEUE_S)))
         self._closed = False
         self._last_ms = -1
         self._thread = threading.Thread(target=self._run, name="footage", daemon=True)
@@ -79,8 +85,6 @@ class FootageWriter:
 
     # -- the writer thread ---------------------------------------------------------------------
     def _run(self) -> None:
-        import av  # PyAV: brought by streamlit-webrtc (aiortc); FFmpeg with libvpx inside the wheel
-
         container = stream = None
         try:
             while True:
@@ -91,7 +95,7 @@ class FootageWriter:
                     continue  # drain after a failure
                 rgb, t = item
                 if container is None:
-                    container, stream = self._open(av, rgb.shape[1], rgb.shape[0])
+                    container, stream = self._open(rgb.shape[1], rgb.shape[0])
                 ms = int(round(t * 1000))
                 if ms <= self._last_ms:  # timestamps must increase
                     continue
@@ -124,10 +128,10 @@ class FootageWriter:
                         self.error = self._sentence(e) if isinstance(e, OSError) else \
                             f"The recording could not be finished ({e.__class__.__name__})."
 
-    def _open(self, av, width: int, height: int):
-        # One cluster per second, flushed as it closes: a crash loses at most about a second.
+    def _open(self, width: int, height: int):
+        # Short clusters, each flushed as it closes: a crash loses little more than the queue.
         container = av.open(str(self.path), mode="w", format="webm",
-                            options={"cluster_time_limit": "1000", "flush_packets": "1"})
+                            options={"cluster_time_limit": str(CLUSTER_MS), "flush_packets": "1"})
         stream = container.add_stream("libvpx", rate=Fraction(self.fps).limit_denominator(1000))
         stream.width, stream.height = width - width % 2, height - height % 2
         stream.pix_fmt = "yuv420p"
