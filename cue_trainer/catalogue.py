@@ -56,8 +56,8 @@ CUES: tuple[CueSpec, ...] = (
     ),
     CueSpec(
         "looking_away", "Looking away more than earlier", "Looking away",
-        "how far the gaze turned left or right from the baseline direction: head yaw plus the irises' "
-        "turn within the eyes (the head alone while the irises are not measured, e.g. in a blink)",
+        "how far the gaze turned left or right from the baseline direction: head yaw plus the eyes' "
+        "turn within the head (the head alone while the eyes are closed)",
         "degrees", "above", (5.0, 90.0), "the face",
     ),
     CueSpec(

@@ -71,8 +71,8 @@ def cue_signals(X: np.ndarray, center: np.ndarray) -> np.ndarray:
         out[:, CUE_INDEX["slumped_posture"]] = slumped
         out[:, CUE_INDEX["low_energy"]] = energy
         out[:, CUE_INDEX["low_movement"]] = still
-        # Where the eyes point (head and irises); the head alone where the irises are not measured
-        # (a blink, or a session recorded before gaze was).
+        # Where the eyes point (head and eye-look shapes); the head alone where the gaze is not
+        # measured (eyes closed, or a session recorded before gaze was).
         gaze = np.abs(f["gaze_yaw_deg"] - c["gaze_yaw_deg"])
         out[:, CUE_INDEX["looking_away"]] = np.where(np.isnan(gaze), np.abs(f["head_yaw_deg"] - c["head_yaw_deg"]), gaze)
         out[:, CUE_INDEX["head_down"]] = f["head_pitch_deg"] - c["head_pitch_deg"]

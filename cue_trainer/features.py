@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cue_trainer.landmarks import FACE_OVAL, Landmarks
+from cue_trainer.landmarks import FACE_OVAL, SHAPE, Landmarks
 from cue_trainer.landmarks import FaceLandmark as F
 from cue_trainer.landmarks import PoseLandmark as P
 
@@ -37,6 +37,9 @@ FEATURES: tuple[str, ...] = (
     "face_scale",
     "gaze_yaw_deg",
     "eyes_closed_share",
+    "others_in_view",
+    "eye_blink",
+    "eyes_side",
 )
 
 FEATURE_DOCS: dict[str, str] = {
@@ -55,31 +58,39 @@ FEATURE_DOCS: dict[str, str] = {
     "motion": "mean of speed over the last few seconds (causal window)",
     "eye_openness_avg": "mean of eye_openness over the last few seconds (causal window)",
     "face_scale": "face width (cheek to cheek, in 3-D so that turning the head does not change it), image heights",
-    "gaze_yaw_deg": "where the eyes point left/right: head yaw plus the irises' turn within the eyes, degrees "
-    "of the head-yaw scale (see GAZE_GAIN_DEG)",
+    "gaze_yaw_deg": "where the eyes point left/right: head yaw plus the eyes' turn within the head (the face "
+    "model's eye-look shapes), degrees of the head-yaw scale (see GAZE_GAIN_DEG)",
     "eyes_closed_share": "PERCLOS: share of the frames of the last 1.5 s with the eyes at least half closed "
     "compared with their usual openness (the 80th percentile of the last minute)",
+    "others_in_view": "people in view besides the partner (0 = only the partner, or nobody); never a cue",
+    "eye_blink": "the face model's eye-blink shapes, mean of both eyes (0 open .. 1 closed)",
+    "eyes_side": "the face model's eye-look shapes: the eyes' turn toward the image's right (+) or left (-), "
+    "-1..1",
 }
 
 INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
 
 #: A pose landmark counts when MediaPipe's visibility is at least this ...
 MIN_VISIBILITY = 0.5
-#: ... and it lies inside the picture, give or take this share of its size.
-IN_FRAME_MARGIN = 0.02
+#: ... and it lies inside the picture, give or take this share of its size (the Tasks pose model
+#: places shoulders cut by the bottom edge up to 3 % below it; legacy Pose placed them on it).
+IN_FRAME_MARGIN = 0.05
 
 _MOVING_POINTS = (P.NOSE, P.LEFT_SHOULDER, P.RIGHT_SHOULDER, P.LEFT_ELBOW, P.RIGHT_ELBOW, P.LEFT_WRIST, P.RIGHT_WRIST)
 _HAND_POINTS = (
     P.LEFT_WRIST, P.RIGHT_WRIST, P.LEFT_INDEX, P.RIGHT_INDEX, P.LEFT_PINKY, P.RIGHT_PINKY, P.LEFT_THUMB, P.RIGHT_THUMB,
 )
 
-#: Degrees of gaze per unit of iris offset (the iris centre's shift from the middle of the eye,
-#: in half eye widths). Calibrated on the evaluation clips cap12 and cap13, where the man turns his
-#: head while his eyes stay on the camera: the irises move against the head so that head yaw plus
-#: this gain times the offset stays constant. The two clips give 117 and 157 on their own.
-GAZE_GAIN_DEG = 140.0
-#: The two irises must agree to within this offset; they part when the mesh loses one (in a blink).
-GAZE_AGREEMENT = 0.15
+#: Degrees of gaze per unit of the face model's eye-look shapes (``eyes_side``: -1..1). Calibrated
+#: on the evaluation clips cap12 and cap13, where the man turns his head while his eyes stay on the
+#: camera: the eyes turn against the head so that head yaw plus this gain times ``eyes_side`` stays
+#: constant. The two clips give 23 and 26 on their own; with it the gaze varies by 2.1-2.5 degrees
+#: (std) where head yaw alone varies by 3.5-4.0. The iris landmarks of the same model did worse
+#: (3.0-3.4: the two irises of the Tasks face mesh sit 0.2 half eye widths apart).
+GAZE_GAIN_DEG = 25.0
+#: With the eyes this closed (``eye_blink``), the look shapes do not say where the eyes point: the
+#: gaze is not measured (the cue falls back to the head alone).
+GAZE_BLINK_LIMIT = 0.5
 #: PERCLOS: the eyes count as closed in a frame when they are at least this much less open than
 #: usual. The face mesh never reads fully closed eyes as a zero gap (closed eyes read 45-95 %
 #: closed on the evaluation clips, blinks at their deepest 80 %), so the classic 80 % would miss
@@ -92,7 +103,7 @@ REFERENCE_PERCENTILE = 80.0
 REFERENCE_WINDOW_S = 60.0
 #: A hand that vanishes for a moment while at the face (the hand model loses it as it turns)
 #: keeps its last gap for this long, so that one touch is one episode.
-HAND_HOLD_S = 0.5
+HAND_HOLD_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,14 @@ class FeatureFrame:
         return {"t": self.t, **{name: float(v) for name, v in zip(FEATURES, self.values)}}
 
 
+def _seen(pose: np.ndarray) -> np.ndarray:
+    """Which pose points count as seen: visible enough and inside the frame. MediaPipe also places
+    points it cannot see, outside the picture, often with a high visibility (shoulders below a
+    close-up of the face, hands out of shot)."""
+    return (pose[:, 3] >= MIN_VISIBILITY) & np.all((pose[:, :2] >= -IN_FRAME_MARGIN)
+                                                   & (pose[:, :2] <= 1 + IN_FRAME_MARGIN), axis=1)
+
+
 def _angle_deg(dy: float, dx: float) -> float:
     return math.degrees(math.atan2(dy, dx))
 
@@ -132,11 +151,7 @@ def frame_features(lm: Landmarks) -> np.ndarray:
     aspect = w / h
     body = lm.has_pose and np.all(np.isfinite(lm.pose))
     pose_xy = lm.pose[:, :2].astype(np.float64) * (aspect, 1.0) if body else None
-    # MediaPipe also places points it cannot see, outside the picture, often with a high
-    # visibility (shoulders below a close-up of the face, hands out of shot): only points inside
-    # the frame count as seen.
-    seen = (lm.pose[:, 3] >= MIN_VISIBILITY) & np.all((lm.pose[:, :2] >= -IN_FRAME_MARGIN)
-                                                      & (lm.pose[:, :2] <= 1 + IN_FRAME_MARGIN), axis=1) if body else None
+    seen = _seen(lm.pose) if body else None
     shoulders_seen = body and seen[P.LEFT_SHOULDER] and seen[P.RIGHT_SHOULDER]
     face = lm.has_face and np.all(np.isfinite(lm.face))
 
@@ -183,7 +198,6 @@ def frame_features(lm: Landmarks) -> np.ndarray:
         face_width = float(np.linalg.norm(fx[F.LEFT_CHEEK] - fx[F.RIGHT_CHEEK]))
         if face_width > 1e-3:
             out[INDEX["face_scale"]] = face_width
-            out[INDEX["gaze_yaw_deg"]] = out[INDEX["head_yaw_deg"]] + GAZE_GAIN_DEG * _iris_offset(fx)
             hands = [lm.hands[k, :, :2].astype(np.float64) * (aspect, 1.0) for k in range(lm.hands.shape[0])]
             if body:
                 hands.append(pose_xy[[i for i in _HAND_POINTS if seen[i]]])
@@ -191,23 +205,16 @@ def frame_features(lm: Landmarks) -> np.ndarray:
             if len(points):
                 outline = fx[list(FACE_OVAL), :2]
                 out[INDEX["hand_face_gap"]] = float(_gap_to_polygon(points, outline).min()) / face_width
+    if lm.blendshapes.shape[0]:
+        b = lm.blendshapes.astype(np.float64)
+        out[INDEX["eye_blink"]] = (b[SHAPE["eyeBlinkLeft"]] + b[SHAPE["eyeBlinkRight"]]) / 2
+        # The person's left eye looks "out" toward their left = the image's right.
+        out[INDEX["eyes_side"]] = (b[SHAPE["eyeLookOutLeft"]] + b[SHAPE["eyeLookInRight"]]
+                                   - b[SHAPE["eyeLookInLeft"]] - b[SHAPE["eyeLookOutRight"]]) / 2
+        if face and out[INDEX["eye_blink"]] < GAZE_BLINK_LIMIT:
+            out[INDEX["gaze_yaw_deg"]] = out[INDEX["head_yaw_deg"]] + GAZE_GAIN_DEG * out[INDEX["eyes_side"]]
+    out[INDEX["others_in_view"]] = float(lm.others)
     return out
-
-
-def _iris_offset(fx: np.ndarray) -> float:
-    """Mean shift of the two iris centres from the middle of their eye along the eye's axis, in half
-    eye widths (positive toward the image's right); NaN when the two disagree (one is lost)."""
-    offsets = []
-    for a, b, iris in ((F.RIGHT_EYE_OUTER, F.RIGHT_EYE_INNER, F.RIGHT_IRIS),
-                       (F.LEFT_EYE_INNER, F.LEFT_EYE_OUTER, F.LEFT_IRIS)):
-        axis = fx[b, :2] - fx[a, :2]
-        half = float(np.hypot(*axis)) / 2
-        if half < 1e-4:
-            return math.nan
-        offsets.append(float(np.dot(fx[iris, :2] - (fx[a, :2] + fx[b, :2]) / 2, axis / (2 * half))) / half)
-    if abs(offsets[0] - offsets[1]) > GAZE_AGREEMENT:
-        return math.nan
-    return (offsets[0] + offsets[1]) / 2
 
 
 def _gap_to_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
@@ -302,7 +309,7 @@ class FeatureExtractor:
             return math.nan
         w, h = lm.image_size
         xy = lm.pose[_MOVING_POINTS, :2].astype(np.float64) * (w / h, 1.0)
-        seen = lm.pose[_MOVING_POINTS, 3] >= MIN_VISIBILITY
+        seen = _seen(lm.pose)[list(_MOVING_POINTS)]
         prev, self._prev = self._prev, (lm.t, xy, seen)
         if prev is None:
             return math.nan

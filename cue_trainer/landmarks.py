@@ -1,14 +1,18 @@
-"""Landmark detection: MediaPipe Pose (full model), FaceMesh (refined, with irises) and Hands (lite)
-on the CPU.
+"""Landmark detection: MediaPipe Tasks PoseLandmarker (full model) and FaceLandmarker (with irises
+and blendshapes) on the CPU, for up to two people; the partner's landmarks are returned.
 
-Owns: ``Landmarks`` (the typed result), the landmark index names, ``LandmarkDetector`` and
+Owns: ``Landmarks`` (the typed result), the landmark index and blendshape names, the shipped model
+files (``POSE_MODEL``, ``FACE_MODEL``, ``read_model``), ``LandmarkDetector`` and
 ``quiet_native_stderr``. This is the only module that imports mediapipe, and it does so lazily so
-that importing the names and types stays cheap. Imports: frames.
+that importing the names and types stays cheap. Imports: frames, partner.
 """
 from __future__ import annotations
 
+import atexit
+import collections
 import contextlib
-import itertools
+import dataclasses
+import hashlib
 import logging
 import os
 import re
@@ -16,14 +20,16 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from enum import IntEnum
-from operator import attrgetter
+from pathlib import Path
 
 import numpy as np
 
 from cue_trainer.frames import Frame
+from cue_trainer.partner import PartnerTracker, owner, people
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +37,12 @@ logger = logging.getLogger(__name__)
 #: start or first see a person: notices, not errors. Nothing else is held back.
 NATIVE_NOISE = re.compile(
     r"Created TensorFlow Lite XNNPACK delegate"
+    r"|Creating LiteRT environment|RegisterAccelerator: |XNNPACK CPU accelerator registered"
+    r"|Flatbuffer model initialized directly|Sparsity tensors may not yet be fully supported"
+    r"|Logging before InitGoogle\(\) is written to STDERR"
+    r"|Sets FaceBlendshapesGraph acceleration to xnnpack"
+    r"|Input tensor memory is not aligned according to LiteRt"
+    r"|DestroyAccelerator: "
     r"|All log messages before absl::InitializeLog\(\) is called"
     r"|inference_feedback_manager\.cc:\d+\] Feedback manager requires a model with a single signature"
     r"|landmark_projection_calculator\.cc:\d+\] Using NORM_RECT without IMAGE_DIMENSIONS"
@@ -78,16 +90,77 @@ def quiet_native_stderr():
 
 
 POSE_POINTS = 33
-FACE_POINTS = 478  # 468 mesh points + 2 × 5 iris points (refine_landmarks=True)
+FACE_POINTS = 478  # 468 mesh points + 2 × 5 iris points
+#: People detected per frame: the partner and one more (someone who enters, passes or leans in).
+MAX_PEOPLE = 2
 HAND_POINTS = 21
-MAX_HANDS = 2
+#: Hands looked for per frame (two people's), and kept for the partner.
+MAX_HANDS = 2 * MAX_PEOPLE
+#: At 0.5 the palm detector finds "hands" in shirts and sweaters under the chin (false hand-at-face
+#: episodes on the calm evaluation clips); real hands score 0.8-0.98.
 HAND_CONFIDENCE = 0.7
+#: The hand model costs about as much as the face model, most of it in the search for a palm while
+#: no hand is in view: it runs on every other frame while it follows a hand, on every fifth while it
+#: searches; the frames between repeat its last result.
 HANDS_TRACK_EVERY = 2
 HANDS_SEARCH_EVERY = 5
 
+#: The blendshape scores the face model gives (0..1 each), in its output order. Only the eye shapes
+#: are read (see features); none is ever used to name an expression or a feeling.
+BLENDSHAPES = (
+    "_neutral", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight",
+    "cheekPuff", "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft", "eyeBlinkRight", "eyeLookDownLeft",
+    "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft", "eyeLookOutRight", "eyeLookUpLeft",
+    "eyeLookUpRight", "eyeSquintLeft", "eyeSquintRight", "eyeWideLeft", "eyeWideRight", "jawForward", "jawLeft",
+    "jawOpen", "jawRight", "mouthClose", "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft", "mouthFrownRight",
+    "mouthFunnel", "mouthLeft", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthPressLeft", "mouthPressRight",
+    "mouthPucker", "mouthRight", "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper",
+    "mouthSmileLeft", "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft",
+    "mouthUpperUpRight", "noseSneerLeft", "noseSneerRight",
+)
+SHAPE = {name: i for i, name in enumerate(BLENDSHAPES)}
+
+
+@dataclass(frozen=True)
+class Model:
+    """A MediaPipe Tasks model shipped in ``cue_trainer/models`` (see the NOTICE there)."""
+
+    file: str
+    size: int
+    sha256: str
+
+    @property
+    def path(self) -> Path:
+        return MODELS_DIR / self.file
+
+
+MODELS_DIR = Path(__file__).parent / "models"
+POSE_MODEL = Model("pose_landmarker_full.task", 9_398_198,
+                   "5134a3aad27a58b93da0088d431f366da362b44e3ccfbe3462b3827a839011b1")
+FACE_MODEL = Model("face_landmarker.task", 3_758_596,
+                   "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff")
+HAND_MODEL = Model("hand_landmarker.task", 7_819_105,
+                   "fbc2a30080c3c557093b5ddfc334698132eb341044ccee322ccf8bcf3607cde1")
+
+
+class ModelError(RuntimeError):
+    """A shipped model file is missing or not the file it should be."""
+
+
+def read_model(model: Model) -> bytes:
+    """The model's bytes, checked against its size and sha256; never downloads anything."""
+    try:
+        data = model.path.read_bytes()
+    except OSError as e:
+        raise ModelError(f"The model file {model.path} cannot be read ({e.strerror or e}); reinstall cue-trainer.") from None
+    if len(data) != model.size or hashlib.sha256(data).hexdigest() != model.sha256:
+        raise ModelError(f"The model file {model.path} is not the one cue-trainer ships (its size or checksum differs); "
+                         "reinstall cue-trainer.")
+    return data
+
 
 class PoseLandmark(IntEnum):
-    """MediaPipe Pose landmark indices (the same numbers as ``mediapipe.solutions.pose.PoseLandmark``).
+    """MediaPipe pose landmark indices (the same numbers as the Tasks API's ``PoseLandmark``).
 
     "Left" and "right" are the person's own, so LEFT_SHOULDER is on the image's right for a
     person facing the camera.
@@ -129,7 +202,7 @@ class PoseLandmark(IntEnum):
 
 
 class FaceLandmark(IntEnum):
-    """The FaceMesh points the features use (canonical face model indices).
+    """The face mesh points the features use (canonical face model indices, 478 with the irises).
 
     "Right"/"left" are the person's own, as with PoseLandmark.
     """
@@ -157,35 +230,36 @@ FACE_OVAL = (
     152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
 )
 
-_XYZ = attrgetter("x", "y", "z")
-_XYZV = attrgetter("x", "y", "z", "visibility")
-
-
-def _as_array(points, getter: attrgetter) -> np.ndarray:
-    """Protobuf landmarks as float32 (n, k); C-level getters, as this runs on every frame."""
-    width = 4 if getter is _XYZV else 3
-    flat = np.fromiter(itertools.chain.from_iterable(map(getter, points)), np.float32, count=len(points) * width)
-    return flat.reshape(-1, width)
+def _points(landmarks, with_visibility: bool) -> np.ndarray:
+    """Tasks landmarks (a list of NormalizedLandmark) as float32 (n, 4) or (n, 3)."""
+    if with_visibility:
+        rows = [(p.x, p.y, p.z, p.visibility if p.visibility is not None else 0.0) for p in landmarks]
+        return np.array(rows, np.float32).reshape(-1, 4)
+    return np.array([(p.x, p.y, p.z) for p in landmarks], np.float32).reshape(-1, 3)
 
 
 @dataclass(frozen=True)
 class Landmarks:
-    """Pose and face landmarks of (at most) one person in one frame.
+    """Pose and face landmarks of the partner in one frame, and how many other people are in view.
 
     Attributes:
         t: session clock, seconds.
         image_size: (width, height) in pixels of the analysed frame.
         pose: (33, 4) float32 of x, y (normalised to image width/height), z (MediaPipe's relative
-            depth, in the x scale) and visibility (0..1); shape (0, 4) when no body was found.
-        face: (478, 3) float32 of x, y (normalised) and z; shape (0, 3) when no face was found.
-        hands: (k, 21, 3) float32 of x, y (normalised) and z for the k (0-2) hands found.
+            depth, in the x scale) and visibility (0..1); shape (0, 4) when the partner's body was not found.
+        face: (478, 3) float32 of x, y (normalised) and z; shape (0, 3) when the partner's face was not found.
+        blendshapes: (52,) float32 scores in ``BLENDSHAPES`` order with the face; shape (0,) without it.
+        hands: (k, 21, 3) float32 of x, y (normalised) and z for the partner's k (0-2) hands found.
+        others: people in view besides the partner (never described, never a cue).
     """
 
     t: float
     image_size: tuple[int, int]
     pose: np.ndarray = field(default_factory=lambda: np.empty((0, 4), np.float32))
     face: np.ndarray = field(default_factory=lambda: np.empty((0, 3), np.float32))
+    blendshapes: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
     hands: np.ndarray = field(default_factory=lambda: np.empty((0, HAND_POINTS, 3), np.float32))
+    others: int = 0
 
     def __post_init__(self) -> None:
         if self.pose.shape not in ((POSE_POINTS, 4), (0, 4)):
@@ -196,37 +270,57 @@ class Landmarks:
             raise ValueError(
                 f"face must be a np.ndarray with shape ({FACE_POINTS}, 3) or (0, 3), but got shape {self.face.shape}"
             )
-        if self.hands.ndim != 3 or self.hands.shape[1:] != (HAND_POINTS, 3) or self.hands.shape[0] > MAX_HANDS:
-            raise ValueError(
-                f"hands must be a np.ndarray with shape (k <= {MAX_HANDS}, {HAND_POINTS}, 3), but got shape {self.hands.shape}"
-            )
+        if self.blendshapes.shape not in ((len(BLENDSHAPES),), (0,)):
+            raise ValueError(f"blendshapes must have shape ({len(BLENDSHAPES)},) or (0,), but got shape "
+                             f"{self.blendshapes.shape}")
+        if self.hands.ndim != 3 or self.hands.shape[1:] != (HAND_POINTS, 3) or self.hands.shape[0] > 2:
+            raise ValueError(f"hands must be a np.ndarray with shape (k <= 2, {HAND_POINTS}, 3), but got shape "
+                             f"{self.hands.shape}")
+        if self.others < 0:
+            raise ValueError(f"others must be >= 0, but got {self.others}")
         w, h = self.image_size
         if w <= 0 or h <= 0:
             raise ValueError(f"image_size must be positive (width, height), but got {self.image_size}")
 
     @classmethod
-    def empty(cls, t: float, image_size: tuple[int, int]) -> Landmarks:
-        """No person in the frame."""
-        return cls(t=t, image_size=image_size)
+    def empty(cls, t: float, image_size: tuple[int, int], others: int = 0) -> Landmarks:
+        """The partner is not in the frame (``others`` people may be)."""
+        return cls(t=t, image_size=image_size, others=others)
 
     @classmethod
-    def from_mediapipe(cls, t: float, image_size: tuple[int, int], pose_result, face_result, hands_result=None) -> Landmarks:
-        """Build from the results of ``mediapipe.solutions`` Pose, FaceMesh and Hands ``process`` calls."""
-        pose = np.empty((0, 4), np.float32)
-        face = np.empty((0, 3), np.float32)
-        if pose_result is not None and pose_result.pose_landmarks is not None:
-            pose = _as_array(pose_result.pose_landmarks.landmark, _XYZV)
-        if face_result is not None and face_result.multi_face_landmarks:
-            points = face_result.multi_face_landmarks[0].landmark
-            if len(points) == FACE_POINTS:  # refine_landmarks off gives 468: no irises, not usable
-                face = _as_array(points, _XYZ)
-        hands = np.empty((0, HAND_POINTS, 3), np.float32)
-        if hands_result is not None and hands_result.multi_hand_landmarks:
-            found = [_as_array(h.landmark, _XYZ) for h in hands_result.multi_hand_landmarks[:MAX_HANDS]]
-            found = [h for h in found if h.shape == (HAND_POINTS, 3)]
-            if found:
-                hands = np.stack(found)
-        return cls(t=t, image_size=image_size, pose=pose, face=face, hands=hands)
+    def from_tasks(cls, t: float, image_size: tuple[int, int], pose_result, face_result, hands_result=None,
+                   tracker: PartnerTracker | None = None) -> Landmarks:
+        """The partner's landmarks from ``PoseLandmarker``, ``FaceLandmarker`` and ``HandLandmarker``
+        results (any may be None). ``tracker`` chooses the partner among several people; without
+        one, the person nearest the centre is described. A hand is the partner's when it is nearer
+        to the partner's head or wrists than to anyone else's."""
+        poses = [_points(p, True) for p in (pose_result.pose_landmarks if pose_result is not None else [])]
+        faces, shapes = [], []
+        if face_result is not None:
+            blend = face_result.face_blendshapes or [None] * len(face_result.face_landmarks)
+            for points, scores in zip(face_result.face_landmarks, blend):
+                face = _points(points, False)
+                if face.shape != (FACE_POINTS, 3):
+                    continue
+                faces.append(face)
+                shapes.append(np.array([c.score for c in scores], np.float32)
+                              if scores is not None and len(scores) == len(BLENDSHAPES) else None)
+        w, h = image_size
+        found = people(poses, faces, shapes, w / h)
+        partner, others = (tracker or PartnerTracker()).choose(found, t, w / h)
+        if partner is None:
+            return cls.empty(t, image_size, others)
+        empty = cls.empty(t, image_size)
+        hands = [_points(p, False) for p in (hands_result.hand_landmarks if hands_result is not None else [])]
+        mine = [hand for hand in hands if hand.shape == (HAND_POINTS, 3) and owner(hand, found, w / h) is partner]
+        return cls(
+            t=t, image_size=image_size,
+            pose=partner.pose if partner.pose is not None else empty.pose,
+            face=partner.face if partner.face is not None else empty.face,
+            blendshapes=partner.blendshapes if partner.blendshapes is not None else empty.blendshapes,
+            hands=np.stack(mine[:2]) if mine else empty.hands,
+            others=others,
+        )
 
     @property
     def has_pose(self) -> bool:
@@ -245,103 +339,263 @@ class Landmarks:
         return not (self.has_pose or self.has_face)
 
 
+#: The body's landmarks are smoothed with a One Euro filter (Casiez, Roussel and Vogel, CHI 2012)
+#: in units of the person's size (half the shoulder width or the face width), so that it acts the
+#: same near and far. At rest the cutoff is MIN_CUTOFF_HZ; it rises by BETA per person-size per
+#: second of movement, so a real movement passes with little lag while the model's frame-to-frame
+#: tremble (the Tasks pose model, following its own last result, trembles by 1-2 % of the
+#: shoulder width per frame on a still picture) is held back.
+MIN_CUTOFF_HZ = 0.2
+BETA = 4.0
+DERIVATIVE_CUTOFF_HZ = 1.0
+
+
+class OneEuro:
+    """A One Euro filter over an array of values (all filtered alike, each on its own)."""
+
+    def __init__(self, min_cutoff_hz: float = MIN_CUTOFF_HZ, beta: float = BETA,
+                 derivative_cutoff_hz: float = DERIVATIVE_CUTOFF_HZ) -> None:
+        self.min_cutoff_hz, self.beta, self.derivative_cutoff_hz = min_cutoff_hz, beta, derivative_cutoff_hz
+        self.reset()
+
+    def reset(self) -> None:
+        self._t: float | None = None
+        self._x: np.ndarray | None = None
+        self._dx: np.ndarray | None = None
+
+    @staticmethod
+    def _alpha(cutoff_hz, dt: float):
+        return 1.0 / (1.0 + 1.0 / (2 * np.pi * cutoff_hz * dt))
+
+    def __call__(self, t: float, x: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        """The filtered ``x`` at time ``t``; speeds count in units of ``scale`` for the cutoff."""
+        if self._x is None or self._x.shape != x.shape or t <= self._t or not np.all(np.isfinite(x)):
+            self._t, self._x, self._dx = t, x.copy(), np.zeros_like(x)
+            return x
+        dt = t - self._t
+        dx = (x - self._x) / dt
+        self._dx = self._dx + self._alpha(self.derivative_cutoff_hz, dt) * (dx - self._dx)
+        cutoff = self.min_cutoff_hz + self.beta * np.abs(self._dx) / scale
+        self._x = self._x + self._alpha(cutoff, dt) * (x - self._x)
+        self._t = t
+        return self._x.copy()
+
+
+class PoseSmoother:
+    """The partner's body points smoothed over time (x, y and z; visibility as measured), with the
+    speeds for the One Euro cutoff in half shoulder widths. Starts afresh whenever the body is lost."""
+
+    def __init__(self) -> None:
+        self._filter = OneEuro()
+
+    def __call__(self, lm: Landmarks) -> Landmarks:
+        if not lm.has_pose:
+            self._filter.reset()
+            return lm
+        w, h = lm.image_size
+        iso = np.array([w / h, 1.0, w / h])
+        xyz = lm.pose[:, :3].astype(np.float64) * iso
+        shoulders = float(np.hypot(*(xyz[PoseLandmark.LEFT_SHOULDER, :2] - xyz[PoseLandmark.RIGHT_SHOULDER, :2])))
+        pose = lm.pose.copy()
+        pose[:, :3] = self._filter(lm.t, xyz, max(shoulders / 2, 0.02)) / iso
+        return dataclasses.replace(lm, pose=pose)
+
+
+#: Every landmarker open now. MediaPipe's own finaliser can hang when the garbage collector runs
+#: it (it waits for the model's thread from inside a collection), so a landmarker is never left to
+#: the collector: a detector closes its own, and any left open by a detector that was dropped
+#: without ``close`` are closed when the process exits.
+_OPEN: set = set()
+
+
+@atexit.register
+def _close_leftovers() -> None:
+    with quiet_native_stderr():
+        while _OPEN:
+            _OPEN.pop().close()
+
+
 class LandmarkDetector:
-    """MediaPipe Pose (``model_complexity=1``, the model bundled in the wheel), FaceMesh with
-    iris refinement and Hands (``model_complexity=0``, bundled), run on the CPU. Create one per
-    stream and reuse it: the models track across frames.
+    """MediaPipe Tasks ``PoseLandmarker`` (full model), ``FaceLandmarker`` (with blendshapes) and
+    ``HandLandmarker`` on the CPU, up to two people; the partner among them is chosen and followed
+    by a ``PartnerTracker``, and their body points are smoothed over time. Create one per stream
+    and reuse it: the models track across frames.
+
+    The models are read from ``cue_trainer/models`` and checked by size and sha256 (``ModelError``
+    otherwise); nothing is downloaded. Each model runs on a thread of its own (MediaPipe releases
+    the GIL), so that on two cores the face and hands overlap the body.
 
     Args:
-        static_images: treat every frame as unrelated (photos) instead of a video stream.
-        face: also run FaceMesh (needed for head direction, gaze, eye openness and hands at the face).
-        hands: also run Hands (needed for a hand at the face when the body model cannot see the
-            hand, as in a head-and-shoulders close-up); only with ``face``.
-        min_confidence: detection and tracking confidence for the models.
+        static_images: treat every frame as unrelated (photos; IMAGE mode) instead of a video stream
+            (VIDEO mode with increasing millisecond timestamps from the frames' session clock).
+        face: also run the face model (needed for head direction, gaze, eyes and a hand at the face).
+        hands: also run the hand model (a hand at the face, when the body model cannot see the hand
+            well, as in a head-and-shoulders close-up); only with ``face``.
+        min_confidence: detection, presence and tracking confidence for the models.
     """
 
     def __init__(self, *, static_images: bool = False, face: bool = True, hands: bool = True,
                  min_confidence: float = 0.5) -> None:
-        # The graphs start their threads in the constructor and print their notices from there, a
-        # little later; hold them back from now until the models have seen a person (or 10 s).
+        self._static = static_images
+        self._min_confidence = min_confidence
+        self._tracker = PartnerTracker()
+        self._smooth = PoseSmoother()
+        self._frames = 0
+        self._next_hands = 0
+        self._last_hands = None
+        self._models: dict[str, object] = {}
+        self._last_ms: dict[str, int] = {}
+        self._last_t: float | None = None
+        self._offset_ms = 0
+        # The C++ side prints its start-up notices from the constructors and on the first frames.
         self._start_quiet = contextlib.ExitStack()
         self._start_quiet.enter_context(quiet_native_stderr())
         self._quiet_until = time.monotonic() + 10.0
-        self._create(static_images, face, hands and face, min_confidence)
-        self._frames = 0
-        self._static = static_images  # photos are unrelated to each other: every one is searched
-        self._next_hands = 1
-        self._last_hands = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facemesh")
+        try:
+            self._models["pose"] = self._create("pose")
+            if face:
+                self._models["face"] = self._create("face")
+                if hands:
+                    self._models["hands"] = self._create("hands")
+        except BaseException:
+            self._close_models()
+            self._start_quiet.close()
+            raise
+        # One thread per model, so that each model's frames reach it in order.
+        self._threads = {name: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"landmarks-{name}")
+                         for name in ("pose", "pose2", "face", "hands")}
 
-    def _create(self, static_images: bool, face: bool, hands: bool, min_confidence: float) -> None:
-        import mediapipe as mp  # heavy (~1 s); only this module imports it
+    def _create(self, name: str):
+        from mediapipe.tasks.python import BaseOptions, vision  # heavy (~1 s); only this module imports it
 
-        self._pose = mp.solutions.pose.Pose(
-            static_image_mode=static_images,
-            model_complexity=1,  # 0 and 2 are downloaded at run time, which cannot work offline
-            smooth_landmarks=True,
-            min_detection_confidence=min_confidence,
-            min_tracking_confidence=min_confidence,
-        )
-        self._face = (
-            mp.solutions.face_mesh.FaceMesh(
-                static_image_mode=static_images,
-                max_num_faces=1,
-                refine_landmarks=True,
-                min_detection_confidence=min_confidence,
-                min_tracking_confidence=min_confidence,
-            )
-            if face
-            else None
-        )
-        self._hands = (
-            mp.solutions.hands.Hands(
-                static_image_mode=static_images,
-                max_num_hands=MAX_HANDS,
-                model_complexity=0,  # the lite model: half the time of the full one, and enough near the face
-                # At 0.5 the palm detector finds "hands" in shirts and sweaters under the chin (two
-                # false hand-at-face episodes on the calm evaluation clips); real ones score 0.8-0.98.
-                min_detection_confidence=max(min_confidence, HAND_CONFIDENCE),
-                min_tracking_confidence=max(min_confidence, HAND_CONFIDENCE),
-            )
-            if hands
-            else None
-        )
+        mode = vision.RunningMode.IMAGE if self._static else vision.RunningMode.VIDEO
+        c = self._min_confidence
+        if name in ("pose", "pose2"):
+            landmarker = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_buffer=read_model(POSE_MODEL)), running_mode=mode,
+                num_poses=MAX_PEOPLE, min_pose_detection_confidence=c, min_pose_presence_confidence=c,
+                min_tracking_confidence=c,
+            ))
+        elif name == "face":
+            landmarker = vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
+                base_options=BaseOptions(model_asset_buffer=read_model(FACE_MODEL)), running_mode=mode,
+                num_faces=MAX_PEOPLE, min_face_detection_confidence=c, min_face_presence_confidence=c,
+                min_tracking_confidence=c, output_face_blendshapes=True,
+            ))
+        else:
+            c = max(c, HAND_CONFIDENCE)
+            landmarker = vision.HandLandmarker.create_from_options(vision.HandLandmarkerOptions(
+                base_options=BaseOptions(model_asset_buffer=read_model(HAND_MODEL)), running_mode=mode,
+                num_hands=MAX_HANDS, min_hand_detection_confidence=c, min_hand_presence_confidence=c,
+                min_tracking_confidence=c,
+            ))
+        _OPEN.add(landmarker)
+        return landmarker
 
     def detect(self, frame: Frame) -> Landmarks:
-        """Landmarks of the most prominent person in ``frame`` (an empty result if there is none)."""
-        # The graphs print more notices when they first see a person.
+        """The partner's landmarks in ``frame`` (an empty result if they are not in it)."""
         with quiet_native_stderr():
-            lm = self._detect(frame)
-        if (lm.has_pose and lm.has_face) or time.monotonic() > self._quiet_until:
-            self._start_quiet.close()
+            lm = self._finish(frame, self._submit(frame, "pose"))
+        self._end_quiet(lm)
         return lm
 
-    def _detect(self, frame: Frame) -> Landmarks:
-        rgb = np.ascontiguousarray(frame.rgb)
-        if self._face is None:
-            return Landmarks.from_mediapipe(frame.t, frame.size, self._pose.process(rgb), None)
-        # The graphs release the GIL while they run: on two cores the face mesh overlaps the body
-        # and hand models.
-        face_future = self._pool.submit(self._face.process, rgb)
-        pose_result = self._pose.process(rgb)
-        # Hands cost half as much as the other two models together, most of it in the search for a
-        # palm while no hand is in view: they run on every other frame while they follow a hand, on
-        # every fifth while they look for one. The frames between repeat the last result.
+    def stream(self, frames: Iterable[Frame]) -> Iterator[Landmarks]:
+        """The landmarks of each of ``frames`` in order, with two frames in flight: the body model
+        of the next frame runs (on a second copy of it) while this frame's face and hands finish.
+        For video files, where the next frame is already there; about 1.5 times the frames per
+        second of ``detect`` on two cores. Each body model sees every other frame."""
+        if self._static or "pose2" in self._models:
+            yield from map(self.detect, frames)
+            return
+        with quiet_native_stderr():
+            self._models["pose2"] = self._create("pose2")
+        try:
+            pending: collections.deque = collections.deque()
+            for k, frame in enumerate(frames):
+                with quiet_native_stderr():
+                    pending.append((frame, self._submit(frame, "pose" if k % 2 == 0 else "pose2")))
+                    if len(pending) < 2:
+                        continue
+                    lm = self._finish(*pending.popleft())
+                self._end_quiet(lm)
+                yield lm
+            while pending:
+                with quiet_native_stderr():
+                    lm = self._finish(*pending.popleft())
+                yield lm
+        finally:
+            with quiet_native_stderr():
+                pose2 = self._models.pop("pose2")
+                pose2.close()
+                _OPEN.discard(pose2)
+
+    def _end_quiet(self, lm: Landmarks) -> None:
+        if (lm.has_pose and lm.has_face) or time.monotonic() > self._quiet_until:
+            self._start_quiet.close()
+
+    def _run(self, name: str, image, ms: int):
+        model = self._models[name]
+        if self._static:
+            return model.detect(image)
+        # VIDEO mode needs strictly increasing timestamps per model; the session clock gives them,
+        # and a clock that repeats or steps back (a restarted source) moves on by a millisecond.
+        ms = max(ms, self._last_ms.get(name, -1) + 1)
+        self._last_ms[name] = ms
+        return model.detect_for_video(image, ms)
+
+    def _hands(self, image, ms: int):
+        """The hand model's result for this frame: run on every other frame while it follows a
+        hand, every fifth while it searches (photos: always); the frames between repeat the last."""
         self._frames += 1
-        if self._hands is not None and self._frames >= self._next_hands:
-            self._last_hands = self._hands.process(rgb)
-            found = bool(self._last_hands.multi_hand_landmarks)
-            self._next_hands = self._frames + (1 if self._static else HANDS_TRACK_EVERY if found else HANDS_SEARCH_EVERY)
-        face_result = face_future.result()
-        return Landmarks.from_mediapipe(frame.t, frame.size, pose_result, face_result, self._last_hands)
+        if self._static or self._frames > self._next_hands:
+            self._last_hands = self._run("hands", image, ms)
+            found = bool(self._last_hands.hand_landmarks)
+            self._next_hands = self._frames + (0 if self._static else HANDS_TRACK_EVERY - 1 if found
+                                               else HANDS_SEARCH_EVERY - 1)
+        return self._last_hands
+
+    def _submit(self, frame: Frame, pose: str) -> dict:
+        from mediapipe import Image, ImageFormat
+
+        image = Image(image_format=ImageFormat.SRGB, data=np.ascontiguousarray(frame.rgb))
+        ms = int(round(frame.t * 1000))
+        if self._last_t is not None and frame.t < self._last_t:
+            # The clock went back: a new stream on this detector. Its timestamps go on from the old
+            # ones (VIDEO mode needs them increasing, at their real spacing), and its partner is
+            # chosen afresh.
+            self._offset_ms = self._offset_ms + int(round(self._last_t * 1000)) + 100 - ms
+            self._tracker, self._smooth = PartnerTracker(), PoseSmoother()
+        self._last_t = frame.t
+        ms += self._offset_ms
+        jobs = {"pose": self._threads[pose].submit(self._run, pose, image, ms)}
+        if "face" in self._models:
+            jobs["face"] = self._threads["face"].submit(self._run, "face", image, ms)
+        if "hands" in self._models:
+            jobs["hands"] = self._threads["hands"].submit(self._hands, image, ms)
+        return jobs
+
+    def _finish(self, frame: Frame, jobs: dict) -> Landmarks:
+        results = {name: job.result() for name, job in jobs.items()}
+        if self._static:  # photos are unrelated
+            self._tracker = PartnerTracker()
+        lm = Landmarks.from_tasks(frame.t, frame.size, results["pose"], results.get("face"), results.get("hands"),
+                                  self._tracker)
+        return lm if self._static else self._smooth(lm)
 
     def close(self) -> None:
         self._start_quiet.close()
-        self._pool.shutdown()
-        self._pose.close()
-        for graph in (self._face, self._hands):
-            if graph is not None:
-                graph.close()
+        for thread in self._threads.values():
+            thread.shutdown()
+        self._close_models()
+
+    def _close_models(self) -> None:
+        # Closed here, never left to the garbage collector (see _OPEN). The native side says
+        # goodbye as they are freed: quietly.
+        with quiet_native_stderr():
+            while self._models:
+                landmarker = self._models.popitem()[1]
+                landmarker.close()
+                _OPEN.discard(landmarker)
 
     def __enter__(self) -> LandmarkDetector:
         return self

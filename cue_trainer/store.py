@@ -49,6 +49,8 @@ _FEATURE_COLUMNS = ", ".join(f'"{name}" REAL' for name in _V1_FEATURES)
 #: v4's new features: the face's size, gaze, PERCLOS, and the hand's gap to the face outline (in
 #: face widths; it replaces "hand_face", which measured to the nose in shoulder widths).
 _V4_FEATURES = ("hand_face_gap", "face_scale", "gaze_yaw_deg", "eyes_closed_share")
+#: v6's: other people in view, and the face model's eye shapes (MediaPipe Tasks).
+_V6_FEATURES = ("others_in_view", "eye_blink", "eyes_side")
 _FEATURE_NAMES = ", ".join(f'"{name}"' for name in FEATURES)
 
 #: Schema migrations; entry k brings a database from user_version k to k + 1.
@@ -145,6 +147,9 @@ MIGRATIONS: tuple[str, ...] = (
     # v5: the session's own copy of its video for the Review (an upload kept on request, or a live
     # recording both people agreed to), a file under <home>/videos/ deleted with the session.
     "ALTER TABLE sessions ADD COLUMN video_path TEXT",
+    # v6: whether someone besides the partner was in view, and the face model's eye shapes (older
+    # sessions read them as NaN: nobody else known, no shapes).
+    "; ".join(f'ALTER TABLE features ADD COLUMN "{name}" REAL' for name in _V6_FEATURES),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _SESSION_COLUMNS = {

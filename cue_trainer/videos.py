@@ -133,10 +133,12 @@ def process_video(
     analysis = Analysis(profile, recorder=store.recorder(session_id), calibration_s=calibration_s)
     status, note = "complete", None
     try:
-        for frame in source:
-            analysis.step(detector.detect(frame))
-            if progress is not None:
-                progress(analysis.frames, source.expected_frames)
+        # Two frames in flight (the next frame's body model runs while this one's face finishes).
+        with contextlib.closing(detector.stream(source)) as landmarks:
+            for lm in landmarks:
+                analysis.step(lm)
+                if progress is not None:
+                    progress(analysis.frames, source.expected_frames)
         analysis.finish()
         expected = source.expected_frames
         duration = source.duration_s if source.duration_s is not None else (analysis.last_t or 0.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cue_trainer.analysis import Analysis
-from cue_trainer.landmarks import FACE_OVAL, FACE_POINTS, HAND_POINTS, POSE_POINTS, Landmarks
+from cue_trainer.landmarks import BLENDSHAPES, FACE_OVAL, FACE_POINTS, HAND_POINTS, POSE_POINTS, SHAPE, Landmarks
 from cue_trainer.landmarks import FaceLandmark as F
 from cue_trainer.landmarks import PoseLandmark as P
 from cue_trainer.profiles import default_profile
@@ -67,6 +67,14 @@ def face_from(center=(0.5, 0.35), radius=0.1, *, openness=0.3, iris=(0.0, 0.0), 
     pts[:, 0] /= aspect
     pts[:, 2] /= aspect
     return pts.astype(np.float32)
+
+
+def shapes(**scores: float) -> np.ndarray:
+    """Blendshape scores: the named ones as given, every other 0."""
+    out = np.zeros(len(BLENDSHAPES), np.float32)
+    for name, score in scores.items():
+        out[SHAPE[name]] = score
+    return out
 
 
 def hand_at(points_xy, size=SIZE) -> np.ndarray:

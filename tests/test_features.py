@@ -46,8 +46,13 @@ def test_astronaut_hands_are_not_reliable_so_hand_face_is_nan(astronaut_features
 
 def test_empty_landmarks_give_not_present_and_nan():
     values = frame_features(Landmarks.empty(0.0, SIZE))
-    assert values[INDEX["present"]] == 0.0
-    assert np.isnan(np.delete(values, INDEX["present"])).all()
+    assert values[INDEX["present"]] == 0.0 and values[INDEX["others_in_view"]] == 0.0
+    assert np.isnan(np.delete(values, [INDEX["present"], INDEX["others_in_view"]])).all()
+
+
+def test_someone_else_in_view_is_counted_while_the_partner_is_not_described():
+    values = frame_features(Landmarks.empty(0.0, SIZE, others=1))
+    assert values[INDEX["present"]] == 0.0 and values[INDEX["others_in_view"]] == 1.0
 
 
 def test_body_ratios_in_shoulder_widths_and_no_hand_gap_without_a_face():

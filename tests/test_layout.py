@@ -12,7 +12,7 @@ PACKAGE = REPO / "cue_trainer"
 #: Layers, lowest first; a module may import from any lower layer, never from its own or a higher one.
 LAYERS = [
     {"__init__", "catalogue", "clock"},
-    {"records", "frames", "footage", "profiles"},
+    {"records", "frames", "footage", "profiles", "partner"},
     {"landmarks", "scoring", "labels"},
     {"features"},
     {"baseline", "store"},

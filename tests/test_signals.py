@@ -14,7 +14,7 @@ from cue_trainer.features import (FEATURES, GAZE_GAIN_DEG, HAND_HOLD_S, INDEX, P
 from cue_trainer.landmarks import Landmarks
 from cue_trainer.landmarks import PoseLandmark as P
 from cue_trainer.profiles import default_profile
-from tests.builders import NO_HANDS, SIZE, UPRIGHT, face_from, hand_at, pose_from
+from tests.builders import NO_HANDS, SIZE, UPRIGHT, face_from, hand_at, pose_from, shapes
 
 PROFILE = default_profile()
 ASPECT = SIZE[0] / SIZE[1]
@@ -36,21 +36,26 @@ def test_face_scale_is_the_cheek_to_cheek_width_and_turning_the_head_does_not_ch
     assert turned[INDEX["head_yaw_deg"]] == pytest.approx(30, abs=1e-3)
 
 
-def test_gaze_adds_the_irises_turn_to_the_heads():
-    ahead = features_of(face=face_from())
-    eyes_right = features_of(face=face_from(iris=(0.2, 0.2)))
+def test_gaze_adds_the_eyes_turn_from_the_look_shapes_to_the_heads():
+    ahead = features_of(face=face_from(), blendshapes=shapes())
+    eyes_right = features_of(face=face_from(), blendshapes=shapes(eyeLookOutLeft=0.6, eyeLookInRight=0.6))
     assert ahead[INDEX["gaze_yaw_deg"]] == pytest.approx(0.0, abs=1e-3)
-    assert eyes_right[INDEX["gaze_yaw_deg"]] == pytest.approx(0.2 * GAZE_GAIN_DEG, rel=1e-3)
+    assert eyes_right[INDEX["eyes_side"]] == pytest.approx(0.6)
+    assert eyes_right[INDEX["gaze_yaw_deg"]] == pytest.approx(0.6 * GAZE_GAIN_DEG, rel=1e-3)
     # The head turned one way and the eyes back the other: still looking at the camera.
-    compensated = features_of(face=face_from(yaw_deg=14.0, iris=(-0.1, -0.1)))
+    back = 14.0 / GAZE_GAIN_DEG
+    compensated = features_of(face=face_from(yaw_deg=14.0), blendshapes=shapes(eyeLookInLeft=back, eyeLookOutRight=back))
     assert compensated[INDEX["gaze_yaw_deg"]] == pytest.approx(0.0, abs=0.1)
 
 
-def test_gaze_is_not_measured_when_the_two_irises_disagree():
-    # In a blink the mesh loses one iris: it jumps while the other stays.
-    values = features_of(face=face_from(iris=(0.0, -0.4)))
-    assert math.isnan(values[INDEX["gaze_yaw_deg"]])
-    assert not math.isnan(values[INDEX["head_yaw_deg"]])
+def test_gaze_is_not_measured_with_the_eyes_closed_or_without_the_shapes():
+    # With the lids down the look shapes do not say where the eyes point; the head still does.
+    closed = features_of(face=face_from(), blendshapes=shapes(eyeBlinkLeft=0.8, eyeBlinkRight=0.7,
+                                                              eyeLookOutLeft=0.5, eyeLookInRight=0.5))
+    assert closed[INDEX["eye_blink"]] == pytest.approx(0.75)
+    assert math.isnan(closed[INDEX["gaze_yaw_deg"]])
+    assert not math.isnan(closed[INDEX["head_yaw_deg"]])
+    assert math.isnan(features_of(face=face_from())[INDEX["gaze_yaw_deg"]])
 
 
 def test_hand_on_the_face_reads_zero_and_outside_it_the_gap_in_face_widths():
@@ -166,12 +171,12 @@ def stream(n: int, **columns) -> np.ndarray:
     return X
 
 
-def test_looking_away_follows_the_gaze_and_falls_back_to_the_head_without_irises():
+def test_looking_away_follows_the_gaze_and_falls_back_to_the_head_without_it():
     center = stream(1, head_yaw_deg=5.0, gaze_yaw_deg=15.0)[0]
     X = stream(3, head_yaw_deg=[20.0, 20.0, 35.0], gaze_yaw_deg=[15.0, 45.0, np.nan])
     away = cue_signals(X, center)[:, CUE_INDEX["looking_away"]]
     # Head turned 15° with the eyes on the camera: not away. Head and eyes 30° away: away. No
-    # irises: the head's 30°.
+    # gaze (eyes closed): the head's 30°.
     np.testing.assert_allclose(away, [0.0, 30.0, 30.0])
 
 
