@@ -47,6 +47,8 @@ class LiveSnapshot:
         recording: the session's video is being recorded (both people opted in); ``recorded_bytes``
             its size so far, ``recording_dropped`` frames the encoder could not keep up with,
             ``recording_error`` one sentence if the recording stopped (the practice goes on).
+        others_in_view: someone besides the partner is in view in the latest analysed frame (shown,
+            never a cue); ``partner_in_view`` whether the partner is.
     """
 
     session_id: int
@@ -61,6 +63,8 @@ class LiveSnapshot:
     baseline: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     framing: str = ""
+    others_in_view: bool = False
+    partner_in_view: bool = False
     recording: bool = False
     recorded_bytes: int = 0
     recording_dropped: int = 0
@@ -127,6 +131,8 @@ class LiveSession:
         self._next_t = 0.0
         self._last_t: float | None = None
         self._calibration_left: float | None = None
+        self._others = 0
+        self._partner_seen = False
         self._ended = False
         self._error: str | None = None
         self.last_landmarks: Landmarks | None = None
@@ -170,6 +176,7 @@ class LiveSession:
             self._analysed += 1
             self._last_t = t
             self._calibration_left = result.calibration_left_s
+            self._others, self._partner_seen = lm.others, not lm.is_empty
             self._states = result.update.states if result.update is not None else {}
             if result.suggestions:  # only the newest one is offered
                 self._open = result.suggestions[-1]
@@ -210,6 +217,8 @@ class LiveSession:
                 recorded_bytes=self.footage.bytes if self.footage is not None else 0,
                 recording_dropped=self.footage.dropped if self.footage is not None else 0,
                 recording_error=self.footage.error if self.footage is not None else None,
+                others_in_view=self._others > 0,
+                partner_in_view=self._partner_seen,
             )
 
     def mark(self, cue: str | None, note: str | None = None) -> float:

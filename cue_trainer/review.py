@@ -38,6 +38,7 @@ TIMELINE_KINDS: dict[str, str] = {
     "calibration": "calibration",
     "pause": "pause",
     "cant_see": "can't see",
+    "others": "another person in view",
 }
 
 
@@ -116,6 +117,9 @@ def timeline(rec: Recording, profile: Profile | None = None) -> pd.DataFrame:
     for seg in rec.segments:
         end = seg.end_s if seg.end_s is not None else rec.duration_s
         rows += [{"kind": seg.kind, "cue": c, "start": seg.start_s, "end": end, "text": seg.kind} for c in labels]
+    for s0, s1 in rec.others_in_view:
+        rows += [{"kind": "others", "cue": c, "start": s0, "end": s1,
+                  "text": "another person in view (only the partner is described)"} for c in labels]
     return pd.DataFrame(rows, columns=["kind", "cue", "unit", "start", "end", "value", "threshold", "text", "run"])
 
 

@@ -1,8 +1,10 @@
-"""Synthetic clips made from real photos (scikit-image's astronaut): a steady stretch, then a change.
+"""Synthetic clips made from real photos (scikit-image's astronaut; matplotlib's portrait of Grace
+Hopper as a second person): a steady stretch, then a change.
 
 Builders take plain lists of (seconds, pose) steps. A pose is a dict of how the photo is placed:
 ``dy`` (shift down, share of frame height), ``scale`` (about the frame centre), ``angle`` (degrees,
-counter-clockwise), ``dark`` (True: a black frame, as when the light goes or the camera is covered).
+counter-clockwise), ``dark`` (True: a black frame, as when the light goes or the camera is covered),
+``scene`` (a name in ``SCENES`` instead of the astronaut alone: two people in view, or only the other).
 """
 from __future__ import annotations
 
@@ -34,6 +36,40 @@ def astronaut_canvas() -> np.ndarray:
     return canvas
 
 
+def hopper_photo() -> np.ndarray:
+    """Grace Hopper's portrait (RGB, 512×600), shipped with matplotlib as sample data."""
+    from matplotlib import cbook
+    from PIL import Image
+
+    with Image.open(cbook.get_sample_data("grace_hopper.jpg")) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def two_people_canvas(partner: bool = True, other: bool = True) -> np.ndarray:
+    """640×480: Grace Hopper (the partner) left of centre, head and shoulders, and the astronaut
+    smaller, at the right edge, beside her shoulder (as someone a step behind), not over her."""
+    canvas = np.full((HEIGHT, WIDTH, 3), 40, np.uint8)
+    if partner:
+        canvas[:, 60:470] = cv2.resize(hopper_photo(), (410, 480), interpolation=cv2.INTER_AREA)
+    if other:
+        photo = cv2.resize(data.astronaut(), (300, 300), interpolation=cv2.INTER_AREA)
+        canvas[180:480, 430:640] = photo[:, 60:270]
+    return canvas
+
+
+#: Named pictures for the ``scene`` of a step.
+SCENES = {
+    "partner": lambda: two_people_canvas(other=False),
+    "both": lambda: two_people_canvas(),
+    "other": lambda: two_people_canvas(partner=False),
+}
+#: Two people in view: someone enters after the calibration; the partner leaves and the other stays.
+TWO_PEOPLE_CLIPS: dict[str, list[tuple[float, dict]]] = {
+    "someone_enters": [(CHANGE_S, {"scene": "partner"}), (8.0, {"scene": "both"})],
+    "partner_leaves": [(CHANGE_S, {"scene": "both"}), (8.0, {"scene": "other"})],
+}
+
+
 def place(canvas: np.ndarray, *, dy: float = 0.0, scale: float = 1.0, angle: float = 0.0, dark: bool = False) -> np.ndarray:
     """The canvas moved down by ``dy`` frame heights, scaled and rotated about the centre."""
     if dark:
@@ -48,7 +84,9 @@ def frames(steps: list[tuple[float, dict]], fps: float, canvas: np.ndarray | Non
     """RGB frames for each (seconds, pose) step, in order."""
     canvas = astronaut_canvas() if canvas is None else canvas
     for seconds, pose in steps:
-        img = place(canvas, **pose)
+        pose = dict(pose)
+        scene = pose.pop("scene", None)
+        img = place(SCENES[scene]() if scene else canvas, **pose)
         for _ in range(int(round(seconds * fps))):
             yield img
 

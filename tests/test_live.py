@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.clips import astronaut_canvas, frame_times, place
+from cue_trainer.features import INDEX
 from cue_trainer.landmarks import LandmarkDetector
 from cue_trainer.live import LiveSession
 from cue_trainer.profiles import default_profile
@@ -148,3 +149,27 @@ def test_a_recording_holds_the_analysed_frames_and_nothing_while_paused(home, de
     # The pause is a gap in the video's time, which stays the session's time.
     gaps = np.diff(times)
     assert gaps.max() == pytest.approx(2.1, abs=0.15) and times[-1] == pytest.approx(7.0, abs=0.15)
+
+
+def test_another_person_in_view_is_shown_and_the_partner_stays_the_one_described(home):
+    """Someone who comes into view after the baseline is a state on the status line, never a cue;
+    once the partner has left, the one still in view is not described in their place."""
+    from tests.clips import SCENES
+
+    live, clock = make(home, None)  # a detector of its own: whom it follows belongs to this stream
+    try:
+        feed(live, clock, SCENES["partner"](), 3.0, 10)
+        snap = live.snapshot()
+        assert snap.phase == "practising" and not snap.others_in_view and snap.partner_in_view
+        feed(live, clock, SCENES["both"](), 3.0, 10)
+        snap = live.snapshot()
+        assert snap.others_in_view and snap.partner_in_view
+        assert not any(s.status == "active" for s in snap.states.values())
+        feed(live, clock, SCENES["other"](), 3.0, 10)
+        snap = live.snapshot()
+        assert snap.others_in_view and not snap.partner_in_view
+    finally:
+        live.stop()
+    _, X = live.store.features(live.session_id)
+    assert X[:25, INDEX["others_in_view"]].max() == 0 and X[-20:, INDEX["present"]].max() == 0
+    assert [e.cue for e in live.store.events(live.session_id)] in ([], ["out_of_view"])

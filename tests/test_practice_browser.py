@@ -214,6 +214,47 @@ def test_coach_session_on_a_laptop(server, fake_webcam):
     assert latency <= 1.0
 
 
+@pytest.fixture(scope="module")
+def two_people_webcam(tmp_path_factory) -> Path:
+    """Grace Hopper alone for the baseline, then the astronaut comes into view beside her."""
+    path = tmp_path_factory.mktemp("webcam2") / "two.y4m"
+    return write_y4m(path, [(CHANGE_CLIP_S, {"scene": "partner"}), (20.0, {"scene": "both"})], fps=15)
+
+
+def test_another_person_in_view_is_a_badge_never_a_cue(server, two_people_webcam):
+    """Someone who comes into view after the baseline shows as a badge on the status line, at a
+    laptop and a phone size; the partner stays the one described: no cue, no suggestion."""
+    url, home = server
+    from cue_trainer.features import INDEX
+
+    for size, name in ((LAPTOP, "1280"), (PHONE, "390")):
+        with chromium(two_people_webcam) as browser:  # a browser each: the clip starts from its beginning
+            page = open_practice(browser, url, size)
+            start(page)
+            seen = {}
+
+            def on_status(status):
+                others = page.evaluate("() => +document.querySelector('#live-status').dataset.others")
+                if others and "badge" not in seen and status["phase"] == "practising":
+                    seen["badge"] = page.locator(".others-badge").inner_text()
+                    seen["box"] = page.locator(".others-badge").bounding_box()
+                    page.screenshot(path=str(ARTIFACTS / f"practice-others-{name}.png"))
+
+            statuses = poll(page, CHANGE_CLIP_S + 6.0, on_status)
+            page.get_by_role("button", name="Stop", exact=True).click()
+            page.get_by_text(re.compile(r"Session \d+ is saved\.")).wait_for(timeout=15000)
+        assert seen.get("badge") == "👥 Another person in view · only the partner is described", seen
+        assert inside(seen["box"], *size)
+        assert not any(s["active"] for s in statuses)
+        assert not any("Check-in idea" in s["text"] for s in statuses)
+        sid = statuses[-1]["session"]
+        store = SessionStore(home)
+        assert [e.cue for e in store.events(sid)] == []
+        t, X = store.features(sid)
+        assert X[t > CHANGE_CLIP_S + 2, INDEX["others_in_view"]].mean() > 0.8
+        assert X[t < CHANGE_CLIP_S - 3, INDEX["others_in_view"]].max() == 0
+
+
 def test_quiz_session_on_a_phone(server, fake_webcam):
     """Video, then the mark grid, within two phone screens; setup locked; nothing gives the quiz away."""
     url, home = server

@@ -20,8 +20,9 @@ COLOURS = {
     "calibration": "#4c6ef5",
     "pause": "#868e96",
     "cant_see": "#f59f00",
+    "others": "#0ca678",
 }
-_SHADES = {"calibration": 0.22, "pause": 0.40, "cant_see": 0.30}
+_SHADES = {"calibration": 0.22, "pause": 0.40, "cant_see": 0.30, "others": 0.25}
 
 
 def legend_html() -> str:

@@ -89,13 +89,19 @@ def status_panel(ctx) -> None:
     if snap.recording and snap.recording_error is None:
         recording = (f' · <span class="recording">● recording, {snap.recorded_bytes / 1e6:.1f} MB'
                      + (f", {snap.recording_dropped} frames dropped" if snap.recording_dropped else "") + "</span>")
+    others = ""
+    if snap.others_in_view and snap.phase not in ("ended", "paused"):
+        # A state, never a cue: the badge says whom the app describes.
+        others = ('<br><span class="others-badge">👥 Another person in view · only the partner is described'
+                  + ("" if snap.partner_in_view else " (the partner is not in view)") + "</span>")
     st.markdown(
         f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" '
         f'data-session="{snap.session_id}" data-received="{snap.frames_received}" '
-        f'data-analysed="{snap.frames_analysed}" data-recording="{int(snap.recording)}">'
+        f'data-analysed="{snap.frames_analysed}" data-recording="{int(snap.recording)}" '
+        f'data-others="{int(snap.others_in_view)}">'
         f'<span class="clock">{format_clock(snap.now_s)}</span> · '
         f"{PHASE_TEXT[snap.phase]} <span class=\"suggestion-time\">· session {snap.session_id} · "
-        f"{fps:.0f} frames/s, {100 * snap.dropped_share:.0f} % skipped{recording}</span></div>",
+        f"{fps:.0f} frames/s, {100 * snap.dropped_share:.0f} % skipped{recording}</span>{others}</div>",
         unsafe_allow_html=True,
     )
     # The same slots on every refresh, filled or emptied, so that nothing stale stays on screen.

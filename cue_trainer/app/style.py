@@ -23,6 +23,8 @@ button p { word-break: keep-all; overflow-wrap: normal; hyphens: none; }
 #live-status .clock { font-variant-numeric: tabular-nums; font-weight: 700; }
 .suggestion-time { color: #868e96; font-size: 0.85rem; }
 .recording { color: #c92a2a; }
+.others-badge { display: inline-block; margin-top: 4px; padding: 1px 8px; border-radius: 10px;
+  background: rgba(12, 166, 120, 0.15); color: inherit; font-size: 0.85rem; }
 </style>
 """
 
