@@ -1,22 +1,22 @@
-# The README's commands. Each target bootstraps .venv from a Python 3.11 or 3.12 interpreter
-# (mediapipe 0.10.21, the last release that ships its models, has wheels for 3.9-3.12 only).
+# The README's commands. Each target bootstraps .venv from the newest Python 3.11-3.14 on PATH
+# (or PYTHON=...); the MediaPipe models ship inside the package, nothing is downloaded at run time.
 SHELL := /bin/bash
 VENV  := .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# First interpreter on PATH that really runs and is 3.11 or 3.12 (pyenv shims may exist but fail).
-PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
-	  $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1 \
+# The newest interpreter on PATH that really runs and is 3.11-3.14 (pyenv shims may exist but fail).
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
+	  $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 14))' >/dev/null 2>&1 \
 	  && { command -v $$p; break; }; done)
 
-.PHONY: run test bench eval notebooks venv clean
+.PHONY: run test test-nobrowser bench eval notebooks venv clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
-	  echo "cue-trainer needs Python 3.11 or 3.12 (mediapipe 0.10.21 has no wheels for other versions); none was found on PATH. Install one, or run: make PYTHON=/path/to/python3.11 $(MAKECMDGOALS)" >&2; \
+	  echo "cue-trainer needs Python 3.11, 3.12, 3.13 or 3.14; none was found on PATH. Install one, or run: make PYTHON=/path/to/python3 $(MAKECMDGOALS)" >&2; \
 	  exit 2; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -28,6 +28,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Everything but the tests that drive a browser (CI runs these on a second Python).
+test-nobrowser: $(STAMP)
+	$(BIN)/python -m pytest --ignore-glob='tests/*_browser.py'
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.run
@@ -42,4 +46,4 @@ notebooks: $(STAMP)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser notebooks/
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts
+	rm -rf $(VENV) .venv-3.* build *.egg-info .pytest_cache .hypothesis test-artifacts
