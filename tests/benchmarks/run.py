@@ -1,8 +1,9 @@
 """Benchmarks (``make bench``). Not collected by pytest; prints the figures the issues ask for.
 
-1. Per-frame cost, side by side on the same 640×480 frames: bare MediaPipe inference (Pose full +
-   FaceMesh refined) vs everything we add (conversion, features, baseline, cues, coach, store).
-   Target: our overhead <= 5 % of inference.
+1. Per-frame cost, side by side on the same 640×480 frames: bare MediaPipe Tasks inference
+   (PoseLandmarker full + FaceLandmarker + HandLandmarker, two people) vs everything we add (partner choice, features,
+   baseline, cues, coach, store), and the old backend's figures recorded before the port
+   (``legacy_backend.json``). Target: our overhead <= 5 % of inference.
 2. Batch cue engine replay on recorded-like features. Target: >= 1,000,000 frames/s.
 3. ``process`` on a 60 s clip at the default analysis rate, as a multiple of real time.
 4. Sweeping 100 thresholds of one cue over one hour of 15 fps features. Target: under 1 s.
@@ -14,6 +15,7 @@
 """
 from __future__ import annotations
 
+import json
 import statistics
 import tempfile
 import time
@@ -37,46 +39,65 @@ STEPS = [(10.0, {}), (5.0, {"dy": 0.1}), (5.0, {"scale": 0.8}), (5.0, {"angle": 
 
 
 def per_frame(tmp: Path) -> None:
-    import mediapipe as mp  # the reference: MediaPipe alone, as a bare loop would call it
+    # The reference: MediaPipe alone, as a bare loop would call it (the same models and options as
+    # the detector, run one after the other).
+    from mediapipe import Image, ImageFormat
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    from cue_trainer.landmarks import (FACE_MODEL, HAND_CONFIDENCE, HAND_MODEL, MAX_HANDS, MAX_PEOPLE, POSE_MODEL,
+                                       PoseSmoother, read_model)
+    from cue_trainer.partner import PartnerTracker
 
     clip = list(frames(STEPS, FPS))
+    video = vision.RunningMode.VIDEO
     with quiet_native_stderr():  # MediaPipe's start-up notices are not benchmark output
-        pose = mp.solutions.pose.Pose(model_complexity=1)
-        face = mp.solutions.face_mesh.FaceMesh(max_num_faces=1, refine_landmarks=True)
-        hands = mp.solutions.hands.Hands(max_num_hands=2, model_complexity=0, min_detection_confidence=0.7,
-                                         min_tracking_confidence=0.7)
-        pose.process(clip[0])
-        face.process(clip[0])
-        hands.process(clip[0])
+        pose = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_buffer=read_model(POSE_MODEL)), running_mode=video, num_poses=MAX_PEOPLE))
+        face = vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_buffer=read_model(FACE_MODEL)), running_mode=video, num_faces=MAX_PEOPLE,
+            output_face_blendshapes=True))
+        hands = vision.HandLandmarker.create_from_options(vision.HandLandmarkerOptions(
+            base_options=BaseOptions(model_asset_buffer=read_model(HAND_MODEL)), running_mode=video, num_hands=MAX_HANDS,
+            min_hand_detection_confidence=HAND_CONFIDENCE, min_hand_presence_confidence=HAND_CONFIDENCE,
+            min_tracking_confidence=HAND_CONFIDENCE))
     store = SessionStore(tmp / "home")
     profile = default_profile()
     sid = store.create_session(source="video", profile_toml=profile.to_toml())
     analysis = Analysis(profile, recorder=store.recorder(sid), calibration_s=5.0)
-    inference, ours = [], []
-    for i, rgb in enumerate(clip):
-        t = i / FPS
-        t0 = time.perf_counter()
-        p = pose.process(rgb)
-        f = face.process(rgb)
-        h = hands.process(rgb)
-        t1 = time.perf_counter()
-        analysis.step(Landmarks.from_mediapipe(t, (rgb.shape[1], rgb.shape[0]), p, f, h))
-        t2 = time.perf_counter()
-        if i >= 10:  # skip model warm-up
-            inference.append(t1 - t0)
-            ours.append(t2 - t1)
+    tracker, smooth = PartnerTracker(), PoseSmoother()
+    inference, pose_face, ours = [], [], []
+    with quiet_native_stderr():
+        for i, rgb in enumerate(clip * 2):
+            t = i / FPS
+            t0 = time.perf_counter()
+            image = Image(image_format=ImageFormat.SRGB, data=rgb)
+            p = pose.detect_for_video(image, int(t * 1000))
+            f = face.detect_for_video(image, int(t * 1000))
+            th = time.perf_counter()
+            h = hands.detect_for_video(image, int(t * 1000))
+            t1 = time.perf_counter()
+            analysis.step(smooth(Landmarks.from_tasks(t, (rgb.shape[1], rgb.shape[0]), p, f, h, tracker)))
+            t2 = time.perf_counter()
+            if i >= 10:  # skip model warm-up
+                inference.append(t1 - t0)
+                pose_face.append(th - t0)
+                ours.append(t2 - t1)
+        for model in (pose, face, hands):
+            model.close()
     analysis.finish()
-    store.end_session(sid, duration_s=len(clip) / FPS)
+    store.end_session(sid, duration_s=2 * len(clip) / FPS)
     inf_ms, our_ms = 1000 * statistics.mean(inference), 1000 * statistics.mean(ours)
-    print(f"[per frame] {len(inference)} frames of 640x480, interleaved on the same frames:")
-    print(f"  bare MediaPipe inference (Pose full + FaceMesh refined + Hands lite): mean {inf_ms:.2f} ms, median "
-          f"{1000 * statistics.median(inference):.2f} ms")
-    print(f"  our per-frame pipeline (convert + features + baseline + cues + coach + store): mean {our_ms:.3f} ms, "
+    pf_ms = 1000 * statistics.mean(pose_face)
+    old = json.loads((Path(__file__).parent / "legacy_backend.json").read_text())
+    old_pf, old_all = old["pose_full_plus_facemesh_refined_ms"], old["all_three_ms"]
+    print(f"[per frame] {len(inference)} frames of 640x480, interleaved on the same frames, one model after another:")
+    print(f"  bare MediaPipe Tasks inference, up to {MAX_PEOPLE} people, VIDEO mode: PoseLandmarker full + FaceLandmarker "
+          f"(blendshapes) {pf_ms:.2f} ms; + HandLandmarker {inf_ms:.2f} ms (median {1000 * statistics.median(inference):.2f})")
+    print(f"  old backend on the same frames (mediapipe 0.10.21, recorded before the port): Pose full + FaceMesh refined "
+          f"{old_pf:.2f} ms; + Hands lite {old_all:.2f} ms  ->  new/old {pf_ms / old_pf:.2f} and {inf_ms / old_all:.2f}")
+    print(f"  our per-frame pipeline (partner choice + smoothing + features + baseline + cues + coach + store): mean {our_ms:.3f} ms, "
           f"median {1000 * statistics.median(ours):.3f} ms, p99 {1000 * np.percentile(ours, 99):.3f} ms")
     print(f"  overhead = {100 * our_ms / inf_ms:.2f} % of inference (target <= 5 %)")
-    pose.close()
-    face.close()
-    hands.close()
 
 
 def batch_replay() -> None:
