@@ -68,6 +68,7 @@ def main(webcam: Path, home: Path) -> dict:
             result["webrtc_message_after_s"] = round(time.monotonic() - started, 1)
         except Exception:
             result["webrtc_message"] = None
+        page.locator("iframe[title*='webrtc']").scroll_into_view_if_needed()
         page.screenshot(path=str(home / "offline-webrtc.png"))
     return result
 

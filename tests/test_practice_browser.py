@@ -185,6 +185,8 @@ def test_coach_session_on_a_laptop(server, fake_webcam):
     t, _ = store.features(sid)
     rate = (len(t) - 1) / (t[-1] - t[0])
     print(f"live analysis: {rate:.1f} frames/s")
+    # The camera sends 15 frames/s; browser, server and models share one 2-core machine. 11.3-12.7
+    # analysed per second measured here (Streamlit's file watcher takes the rest; see issue 12's note).
     assert rate >= 10.0, f"{rate:.1f} frames/s analysed"
     # The session clock starts when the stream connects, a little after the clip starts playing,
     # so the change shows up at most 2.5 s earlier on the session clock (and never much later).
@@ -243,7 +245,7 @@ def test_another_person_in_view_is_a_badge_never_a_cue(server, two_people_webcam
             statuses = poll(page, CHANGE_CLIP_S + 6.0, on_status)
             page.get_by_role("button", name="Stop", exact=True).click()
             page.get_by_text(re.compile(r"Session \d+ is saved\.")).wait_for(timeout=15000)
-        assert seen.get("badge") == "👥 Another person in view · only the partner is described", seen
+        assert seen.get("badge") == "Another person in view · only the partner is described", seen
         assert inside(seen["box"], *size)
         assert not any(s["active"] for s in statuses)
         assert not any("Check-in idea" in s["text"] for s in statuses)

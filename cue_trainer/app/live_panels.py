@@ -92,7 +92,7 @@ def status_panel(ctx) -> None:
     others = ""
     if snap.others_in_view and snap.phase not in ("ended", "paused"):
         # A state, never a cue: the badge says whom the app describes.
-        others = ('<br><span class="others-badge">👥 Another person in view · only the partner is described'
+        others = ('<br><span class="others-badge">Another person in view · only the partner is described'
                   + ("" if snap.partner_in_view else " (the partner is not in view)") + "</span>")
     st.markdown(
         f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" '
