@@ -42,6 +42,18 @@ TIMELINE_KINDS: dict[str, str] = {
 }
 
 
+def others_note(rec: Recording) -> str | None:
+    """One sentence on the stretches in which someone besides the partner was in view (None if
+    there were none): they are shaded on the timeline, and only the partner was described."""
+    spans = rec.others_in_view
+    if not spans:
+        return None
+    total = sum(s1 - s0 for s0, s1 in spans)
+    when = ", ".join(f"{format_clock(s0)}–{format_clock(s1)}" for s0, s1 in spans[:3]) + (" …" if len(spans) > 3 else "")
+    return (f"Another person was in view for {total:.0f} s ({when}); the timeline shades it. Only the partner "
+            "was described.")
+
+
 def summary(events: list[CueEvent]) -> pd.DataFrame:
     """Per cue: episodes, total and longest duration (seconds), in catalogue order."""
     rows = []

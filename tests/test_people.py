@@ -14,7 +14,7 @@ from cue_trainer.landmarks import PoseLandmark as P
 from cue_trainer.partner import PartnerTracker, people
 from cue_trainer.profiles import default_profile
 from cue_trainer.recording import Recording
-from cue_trainer.review import TIMELINE_KINDS, shown_cues, timeline
+from cue_trainer.review import TIMELINE_KINDS, others_note, shown_cues, timeline
 from cue_trainer.store import SessionStore
 from cue_trainer.videos import process_video
 from tests.builders import face_from, pose_from
@@ -133,6 +133,9 @@ def test_someone_entering_after_the_calibration_changes_nothing_about_the_partne
     assert set(shaded.cue) == {BY_ID[c].short for c in shown_cues(rec.profile)}
     assert set(zip(shaded.start, shaded.end)) == {stretch}
     assert TIMELINE_KINDS["others"] == "another person in view"
+    assert others_note(rec) == (f"Another person was in view for {stretch[1] - stretch[0]:.0f} s (00:08–00:15); the "
+                                "timeline shades it. Only the partner was described.")
+    assert others_note(two_people["partner_leaves"]).startswith("Another person was in view for 16 s (00:00–00:15)")
 
 
 @pytest.mark.slow
