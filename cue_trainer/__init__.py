@@ -5,7 +5,9 @@ modules above it in this list (tests/test_layout.py checks it):
 
     catalogue, clock       what the cues are called and allowed to be; times as people read them
     records, profiles      the value types of a session; TOML thresholds, validated from a table
-    frames -> landmarks    video/camera frames; MediaPipe's body, face and hand landmarks (the only mediapipe import)
+    partner                whom the features describe when two people are in view: chosen once, then followed
+    frames -> landmarks    video/camera frames; MediaPipe Tasks body, face and hand landmarks of the partner
+                           (the only mediapipe import; the models ship in models/)
     footage                a live session's frames written to a WebM file off the analysis thread (opt-in)
     scoring, labels        the one event matcher and the noticing score; hand-label files
     features -> baseline   named per-frame measurements; a person's robust reference
