@@ -136,9 +136,12 @@ def test_process_folder_validates_its_arguments_like_the_cli(tmp_path, args, mes
 ])
 def test_ctrl_c_names_the_session_this_run_created(long_clip, home, clip, after_s, expected):
     assert run_cli("process", str(clip("steady")), "--calibration-s", "5", home=home).returncode == 0  # session 1
+    # As from a terminal: Ctrl-C reaches the process even when this suite runs in the background
+    # (where a shell starts its children with SIGINT ignored, and Python then never raises it).
     proc = subprocess.Popen([sys.executable, "-m", "cue_trainer", "process", str(long_clip), "--no-progress"],
                             env={**os.environ, "CUE_TRAINER_HOME": str(home)}, cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(after_s)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
