@@ -145,7 +145,8 @@ def test_ctrl_c_names_the_session_this_run_created(long_clip, home, clip, after_
     time.sleep(after_s)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    # 130, or killed by the SIGINT itself when it lands while Python starts (a shell reports 130 for both).
+    assert proc.returncode in (130, -signal.SIGINT), err
     assert "Traceback" not in err and "session 1" not in err
     assert re.search(expected, err.strip()), err
     statuses = {s.id: s.status for s in SessionStore(home).sessions()}
