@@ -1,10 +1,12 @@
-"""Landmark detection: MediaPipe Tasks PoseLandmarker (full model) and FaceLandmarker (with irises
-and blendshapes) on the CPU, for up to two people; the partner's landmarks are returned.
+"""Landmark detection: MediaPipe Tasks PoseLandmarker (full model), FaceLandmarker (with irises
+and blendshapes) and HandLandmarker on the CPU, for up to two people; the partner's landmarks are
+returned.
 
 Owns: ``Landmarks`` (the typed result), the landmark index and blendshape names, the shipped model
-files (``POSE_MODEL``, ``FACE_MODEL``, ``read_model``), ``LandmarkDetector`` and
-``quiet_native_stderr``. This is the only module that imports mediapipe, and it does so lazily so
-that importing the names and types stays cheap. Imports: frames, partner.
+files (``POSE_MODEL``, ``FACE_MODEL``, ``HAND_MODEL``, ``read_model``), the body's smoothing
+(``OneEuro``, ``PoseSmoother``), ``LandmarkDetector`` and ``quiet_native_stderr``. This is the only
+module that imports mediapipe, and it does so lazily so that importing the names and types stays
+cheap. Imports: frames, partner.
 """
 from __future__ import annotations
 
@@ -152,10 +154,11 @@ def read_model(model: Model) -> bytes:
     try:
         data = model.path.read_bytes()
     except OSError as e:
-        raise ModelError(f"The model file {model.path} cannot be read ({e.strerror or e}); reinstall cue-trainer.") from None
+        raise ModelError(f"The model file {model.path} cannot be read ({e.strerror or e}); "
+                         "reinstall cue-trainer.") from None
     if len(data) != model.size or hashlib.sha256(data).hexdigest() != model.sha256:
-        raise ModelError(f"The model file {model.path} is not the one cue-trainer ships (its size or checksum differs); "
-                         "reinstall cue-trainer.")
+        raise ModelError(f"The model file {model.path} is not the one cue-trainer ships (its size or checksum "
+                         "differs); reinstall cue-trainer.")
     return data
 
 
@@ -340,11 +343,11 @@ class Landmarks:
 
 
 #: The body's landmarks are smoothed with a One Euro filter (Casiez, Roussel and Vogel, CHI 2012)
-#: in units of the person's size (half the shoulder width or the face width), so that it acts the
-#: same near and far. At rest the cutoff is MIN_CUTOFF_HZ; it rises by BETA per person-size per
-#: second of movement, so a real movement passes with little lag while the model's frame-to-frame
-#: tremble (the Tasks pose model, following its own last result, trembles by 1-2 % of the
-#: shoulder width per frame on a still picture) is held back.
+#: whose speeds count in half shoulder widths, so that it acts the same near and far. At rest the
+#: cutoff is MIN_CUTOFF_HZ; it rises by BETA per half shoulder width per second of movement, so a
+#: real movement passes with little lag while the model's frame-to-frame tremble is held back (on
+#: compressed video the Tasks pose model moves a still nose about three times as much per frame as
+#: the face mesh sees the head move).
 MIN_CUTOFF_HZ = 0.2
 BETA = 4.0
 DERIVATIVE_CUTOFF_HZ = 1.0
@@ -537,8 +540,8 @@ class LandmarkDetector:
         model = self._models[name]
         if self._static:
             return model.detect(image)
-        # VIDEO mode needs strictly increasing timestamps per model; the session clock gives them,
-        # and a clock that repeats or steps back (a restarted source) moves on by a millisecond.
+        # VIDEO mode needs strictly increasing timestamps per model; a frame time that repeats
+        # moves on by a millisecond (a clock that steps back is offset in ``_submit``).
         ms = max(ms, self._last_ms.get(name, -1) + 1)
         self._last_ms[name] = ms
         return model.detect_for_video(image, ms)
@@ -576,10 +579,8 @@ class LandmarkDetector:
 
     def _finish(self, frame: Frame, jobs: dict) -> Landmarks:
         results = {name: job.result() for name, job in jobs.items()}
-        if self._static:  # photos are unrelated
-            self._tracker = PartnerTracker()
         lm = Landmarks.from_tasks(frame.t, frame.size, results["pose"], results.get("face"), results.get("hands"),
-                                  self._tracker)
+                                  None if self._static else self._tracker)  # photos are unrelated: each chooses afresh
         return lm if self._static else self._smooth(lm)
 
     def close(self) -> None:

@@ -1,8 +1,9 @@
 """Whom the features describe when more than one person is in view: the partner who was calibrated.
 
 Owns: ``Person`` (one body and/or face found in a frame), ``people`` (pairs the bodies and faces
-the models return into people), ``owner`` (whose hand a hand is) and ``PartnerTracker`` (chooses the partner once, then keeps them by
-continuity). Imports nothing of ours: plain numpy over normalised landmark arrays.
+the models return into people), ``owner`` (whose hand a hand is) and ``PartnerTracker`` (chooses
+the partner once, then keeps them by continuity). Imports nothing of ours: plain numpy over
+normalised landmark arrays.
 
 The partner is chosen on the first frame with anyone in it: the only person, or the one whose head
 is nearest the centre of the picture (where a partner sits to practise). From then on, a person is

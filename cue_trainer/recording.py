@@ -34,6 +34,11 @@ logger = logging.getLogger(__name__)
 Span = tuple[float, float]
 
 
+def spans(t: np.ndarray, mask: np.ndarray) -> list[Span]:
+    """The (start_s, end_s) stretches of times ``t`` where ``mask`` holds, each ending at its last frame."""
+    return [(float(t[i]), float(t[min(j, len(t) - 1)])) for i, j in zip(*runs(mask))]
+
+
 #: "Another person in view" stretches closer than this (seconds) are shown as one.
 OTHERS_GAP_S = 1.0
 
@@ -159,8 +164,7 @@ class Recording:
         out: dict[str, list[Span]] = {c: [] for c in CUE_IDS}
         for t, S, present in self._signals:
             for cue in CUE_IDS:
-                s0, s1 = runs(np.isnan(S[:, CUE_INDEX[cue]]) & present)
-                out[cue] += [(float(t[i]), float(t[min(j, len(t) - 1)])) for i, j in zip(s0, s1)]
+                out[cue] += spans(t, np.isnan(S[:, CUE_INDEX[cue]]) & present)
         return out
 
     @functools.cached_property
@@ -168,10 +172,8 @@ class Recording:
         """The (start_s, end_s) stretches in which someone besides the partner was in view, joined
         across gaps shorter than ``OTHERS_GAP_S`` (the models lose a half-hidden person for a frame
         or two). Never a cue; sessions recorded before this was measured have none."""
-        s0, s1 = runs(self.X[:, INDEX["others_in_view"]] >= 1) if len(self.t) else ([], [])
         out: list[Span] = []
-        for i, j in zip(s0, s1):
-            span = (float(self.t[i]), float(self.t[min(j, len(self.t) - 1)]))
+        for span in spans(self.t, self.X[:, INDEX["others_in_view"]] >= 1):
             if out and span[0] - out[-1][1] < OTHERS_GAP_S:
                 out[-1] = (out[-1][0], span[1])
             else:

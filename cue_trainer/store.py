@@ -51,6 +51,13 @@ _FEATURE_COLUMNS = ", ".join(f'"{name}" REAL' for name in _V1_FEATURES)
 _V4_FEATURES = ("hand_face_gap", "face_scale", "gaze_yaw_deg", "eyes_closed_share")
 #: v6's: other people in view, and the face model's eye shapes (MediaPipe Tasks).
 _V6_FEATURES = ("others_in_view", "eye_blink", "eyes_side")
+
+
+def _add_feature_columns(names: tuple[str, ...]) -> str:
+    """The migration that adds a REAL feature column for each of ``names``."""
+    return "; ".join(f'ALTER TABLE features ADD COLUMN "{name}" REAL' for name in names)
+
+
 _FEATURE_NAMES = ", ".join(f'"{name}"' for name in FEATURES)
 
 #: Schema migrations; entry k brings a database from user_version k to k + 1.
@@ -143,13 +150,13 @@ MIGRATIONS: tuple[str, ...] = (
     # v4: features measured since the real-footage evaluation (older sessions read them as NaN:
     # their cues fall back to the head alone, the mean eye openness, the shoulders; a hand at the
     # face is unknown in them).
-    "; ".join(f'ALTER TABLE features ADD COLUMN "{name}" REAL' for name in _V4_FEATURES),
+    _add_feature_columns(_V4_FEATURES),
     # v5: the session's own copy of its video for the Review (an upload kept on request, or a live
     # recording both people agreed to), a file under <home>/videos/ deleted with the session.
     "ALTER TABLE sessions ADD COLUMN video_path TEXT",
     # v6: whether someone besides the partner was in view, and the face model's eye shapes (older
     # sessions read them as NaN: nobody else known, no shapes).
-    "; ".join(f'ALTER TABLE features ADD COLUMN "{name}" REAL' for name in _V6_FEATURES),
+    _add_feature_columns(_V6_FEATURES),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _SESSION_COLUMNS = {
