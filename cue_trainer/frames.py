@@ -126,20 +126,44 @@ class VideoFileSource:
         return math.ceil(self.frame_count * self.analysis_fps / self.native_fps)
 
     def __iter__(self) -> Iterator[Frame]:
+        return self._frames()
+
+    def chunk(self, k: int, chunk_s: float, *, to_end: bool = False) -> Iterator[Frame]:
+        """The frames of chunk ``k`` (those whose ``chunk_index`` is ``k``; with ``to_end``, and all
+        after): exactly the frames, times and pixels that iterating the whole video yields there,
+        read from a seek to the first of them. ``to_end`` is for the last chunk, in case the
+        container counts fewer frames than it holds."""
+        return self._frames(k, chunk_s, to_end)
+
+    def _step(self) -> float:
+        return 0.0 if self.analysis_fps is None else 1.0 / self.analysis_fps
+
+    def _frames(self, k: int = 0, chunk_s: float | None = None, to_end: bool = True) -> Iterator[Frame]:
+        # Which frames are analysed depends on the frame index alone (timestamps come from the index:
+        # container timestamps are unreliable in many files, and the session clock must be
+        # monotonic), so the start of a chunk is found by counting, without reading.
+        step = self._step()
+        index, next_t = 0, 0.0
+        while k > 0:
+            t = index / self.native_fps
+            if t + 1e-9 >= next_t:
+                if chunk_index(t, chunk_s) >= k:
+                    break
+                next_t += step
+            index += 1
         cap = _open_video(self.path)
         try:
-            index = 0
-            next_t = 0.0
-            step = 0.0 if self.analysis_fps is None else 1.0 / self.analysis_fps
+            if index > 0:
+                self._seek(cap, index)
             while True:
-                # Timestamps come from the frame index: container timestamps are unreliable in
-                # many files, and the session clock must be monotonic.
                 t = index / self.native_fps
                 index += 1
                 if t + 1e-9 < next_t:
                     if not cap.grab():
                         break
                     continue
+                if not to_end and chunk_index(t, chunk_s) > k:
+                    break
                 ok, bgr = cap.read()
                 if not ok:
                     break
@@ -147,6 +171,23 @@ class VideoFileSource:
                 yield Frame(t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
         finally:
             cap.release()
+
+    def _seek(self, cap: cv2.VideoCapture, index: int) -> None:
+        """Put ``cap`` before frame ``index``: FFmpeg's seek (to a key frame, then decoding forward),
+        or, where the container does not allow an exact seek, reading from the start."""
+        if cap.set(cv2.CAP_PROP_POS_FRAMES, index) and int(cap.get(cv2.CAP_PROP_POS_FRAMES)) == index:
+            return
+        logger.info("%s: no exact seek to frame %d; reading up to it", self.path, index)
+        cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        for _ in range(index):
+            if not cap.grab():
+                return
+
+
+def chunk_index(t: float, chunk_s: float | None) -> int:
+    """Which chunk of ``chunk_s`` seconds the time ``t`` falls in (0 without chunks). Frames are
+    put in chunks by their time alone, so every engine cuts a video at the same frames."""
+    return 0 if chunk_s is None else int(t // chunk_s)
 
 
 class ImageSource:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cue_trainer.frames import Frame
+from cue_trainer.frames import Frame, chunk_index
 from cue_trainer.partner import PartnerTracker, owner, people
 
 logger = logging.getLogger(__name__)
@@ -294,36 +294,8 @@ class Landmarks:
     def from_tasks(cls, t: float, image_size: tuple[int, int], pose_result, face_result, hands_result=None,
                    tracker: PartnerTracker | None = None) -> Landmarks:
         """The partner's landmarks from ``PoseLandmarker``, ``FaceLandmarker`` and ``HandLandmarker``
-        results (any may be None). ``tracker`` chooses the partner among several people; without
-        one, the person nearest the centre is described. A hand is the partner's when it is nearer
-        to the partner's head or wrists than to anyone else's."""
-        poses = [_points(p, True) for p in (pose_result.pose_landmarks if pose_result is not None else [])]
-        faces, shapes = [], []
-        if face_result is not None:
-            blend = face_result.face_blendshapes or [None] * len(face_result.face_landmarks)
-            for points, scores in zip(face_result.face_landmarks, blend):
-                face = _points(points, False)
-                if face.shape != (FACE_POINTS, 3):
-                    continue
-                faces.append(face)
-                shapes.append(np.array([c.score for c in scores], np.float32)
-                              if scores is not None and len(scores) == len(BLENDSHAPES) else None)
-        w, h = image_size
-        found = people(poses, faces, shapes, w / h)
-        partner, others = (tracker or PartnerTracker()).choose(found, t, w / h)
-        if partner is None:
-            return cls.empty(t, image_size, others)
-        empty = cls.empty(t, image_size)
-        hands = [_points(p, False) for p in (hands_result.hand_landmarks if hands_result is not None else [])]
-        mine = [hand for hand in hands if hand.shape == (HAND_POINTS, 3) and owner(hand, found, w / h) is partner]
-        return cls(
-            t=t, image_size=image_size,
-            pose=partner.pose if partner.pose is not None else empty.pose,
-            face=partner.face if partner.face is not None else empty.face,
-            blendshapes=partner.blendshapes if partner.blendshapes is not None else empty.blendshapes,
-            hands=np.stack(mine[:2]) if mine else empty.hands,
-            others=others,
-        )
+        results (any may be None); see ``Detections.partner``."""
+        return Detections.from_tasks(t, image_size, pose_result, face_result, hands_result).partner(tracker)
 
     @property
     def has_pose(self) -> bool:
@@ -340,6 +312,66 @@ class Landmarks:
     @property
     def is_empty(self) -> bool:
         return not (self.has_pose or self.has_face)
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Everyone the models found in one frame, before the partner is chosen: what a worker sends
+    back for a frame (plain arrays, cheap to pickle). ``partner`` turns it into ``Landmarks``.
+
+    Attributes:
+        t, image_size: as in ``Landmarks``.
+        poses: (33, 4) arrays, one per body found.
+        faces: (478, 3) arrays, one per face found.
+        shapes: each face's (52,) blendshape scores, or None.
+        hands: (21, 3) arrays, one per hand found.
+    """
+
+    t: float
+    image_size: tuple[int, int]
+    poses: tuple[np.ndarray, ...] = ()
+    faces: tuple[np.ndarray, ...] = ()
+    shapes: tuple[np.ndarray | None, ...] = ()
+    hands: tuple[np.ndarray, ...] = ()
+
+    @classmethod
+    def from_tasks(cls, t: float, image_size: tuple[int, int], pose_result, face_result,
+                   hands_result=None) -> Detections:
+        """From ``PoseLandmarker``, ``FaceLandmarker`` and ``HandLandmarker`` results (any may be None)."""
+        poses = tuple(_points(p, True) for p in (pose_result.pose_landmarks if pose_result is not None else []))
+        faces, shapes = [], []
+        if face_result is not None:
+            blend = face_result.face_blendshapes or [None] * len(face_result.face_landmarks)
+            for points, scores in zip(face_result.face_landmarks, blend):
+                face = _points(points, False)
+                if face.shape != (FACE_POINTS, 3):
+                    continue
+                faces.append(face)
+                shapes.append(np.array([c.score for c in scores], np.float32)
+                              if scores is not None and len(scores) == len(BLENDSHAPES) else None)
+        hands = tuple(h for h in (_points(p, False) for p in (hands_result.hand_landmarks if hands_result is not None
+                                                              else [])) if h.shape == (HAND_POINTS, 3))
+        return cls(t, tuple(image_size), poses, tuple(faces), tuple(shapes), hands)
+
+    def partner(self, tracker: PartnerTracker | None = None) -> Landmarks:
+        """The partner's landmarks. ``tracker`` chooses the partner among several people; without
+        one, the person nearest the centre is described. A hand is the partner's when it is nearer
+        to the partner's head or wrists than to anyone else's."""
+        w, h = self.image_size
+        found = people(list(self.poses), list(self.faces), list(self.shapes), w / h)
+        partner, others = (tracker or PartnerTracker()).choose(found, self.t, w / h)
+        if partner is None:
+            return Landmarks.empty(self.t, self.image_size, others)
+        empty = Landmarks.empty(self.t, self.image_size)
+        mine = [hand for hand in self.hands if owner(hand, found, w / h) is partner]
+        return Landmarks(
+            t=self.t, image_size=self.image_size,
+            pose=partner.pose if partner.pose is not None else empty.pose,
+            face=partner.face if partner.face is not None else empty.face,
+            blendshapes=partner.blendshapes if partner.blendshapes is not None else empty.blendshapes,
+            hands=np.stack(mine[:2]) if mine else empty.hands,
+            others=others,
+        )
 
 
 #: The body's landmarks are smoothed with a One Euro filter (Casiez, Roussel and Vogel, CHI 2012)
@@ -404,6 +436,19 @@ class PoseSmoother:
         return dataclasses.replace(lm, pose=pose)
 
 
+class Follower:
+    """The partner over a stream of ``Detections``: chooses them (``PartnerTracker``) and smooths
+    their body (``PoseSmoother``). This is the state that runs from frame to frame outside the
+    models, so a video split into chunks has one Follower, fed the chunks in time order."""
+
+    def __init__(self) -> None:
+        self.tracker = PartnerTracker()
+        self.smooth = PoseSmoother()
+
+    def __call__(self, detections: Detections) -> Landmarks:
+        return self.smooth(detections.partner(self.tracker))
+
+
 #: Every landmarker open now. MediaPipe's own finaliser can hang when the garbage collector runs
 #: it (it waits for the model's thread from inside a collection), so a landmarker is never left to
 #: the collector: a detector closes its own, and any left open by a detector that was dropped
@@ -441,8 +486,7 @@ class LandmarkDetector:
                  min_confidence: float = 0.5) -> None:
         self._static = static_images
         self._min_confidence = min_confidence
-        self._tracker = PartnerTracker()
-        self._smooth = PoseSmoother()
+        self._follow = Follower()
         self._frames = 0
         self._next_hands = 0
         self._last_hands = None
@@ -498,39 +542,55 @@ class LandmarkDetector:
     def detect(self, frame: Frame) -> Landmarks:
         """The partner's landmarks in ``frame`` (an empty result if they are not in it)."""
         with quiet_native_stderr():
-            lm = self._finish(frame, self._submit(frame, "pose"))
+            found = self._finish(frame, self._submit(frame, "pose"))
+        lm = found.partner() if self._static else self._follow(found)  # photos are unrelated: each chooses afresh
         self._end_quiet(lm)
         return lm
 
-    def stream(self, frames: Iterable[Frame]) -> Iterator[Landmarks]:
-        """The landmarks of each of ``frames`` in order, with two frames in flight: the body model
+    def detections(self, frames: Iterable[Frame], *, chunk_s: float | None = None) -> Iterator[Detections]:
+        """Everyone found in each of ``frames``, in order, with two frames in flight: the body model
         of the next frame runs (on a second copy of it) while this frame's face and hands finish.
         For video files, where the next frame is already there; about 1.5 times the frames per
-        second of ``detect`` on two cores. Each body model sees every other frame."""
-        if self._static or "pose2" in self._models:
-            yield from map(self.detect, frames)
+        second of ``detect`` on two cores.
+
+        The models restart (``_submit``'s ``restart``) on the first frame and on the first frame at
+        or after each multiple of ``chunk_s`` seconds, and the two body models take turns afresh
+        from there. So a chunk's detections depend only on the chunk's own frames: a worker given
+        the chunk alone finds exactly what this stream finds (the test suite checks it bit for bit).
+        Choosing the partner among them is the caller's (``Follower``).
+        """
+        if self._static:
+            for frame in frames:
+                with quiet_native_stderr():
+                    yield self._finish(frame, self._submit(frame, "pose"))
             return
-        with quiet_native_stderr():
-            self._models["pose2"] = self._create("pose2")
-        try:
-            pending: collections.deque = collections.deque()
-            for k, frame in enumerate(frames):
-                with quiet_native_stderr():
-                    pending.append((frame, self._submit(frame, "pose" if k % 2 == 0 else "pose2")))
-                    if len(pending) < 2:
-                        continue
-                    lm = self._finish(*pending.popleft())
-                self._end_quiet(lm)
-                yield lm
-            while pending:
-                with quiet_native_stderr():
-                    lm = self._finish(*pending.popleft())
-                yield lm
-        finally:
+        if "pose2" not in self._models:  # kept until close: a worker streams chunk after chunk
             with quiet_native_stderr():
-                pose2 = self._models.pop("pose2")
-                pose2.close()
-                _OPEN.discard(pose2)
+                self._models["pose2"] = self._create("pose2")
+        pending: collections.deque = collections.deque()
+        chunk, k = None, 0
+        for frame in frames:
+            here = chunk_index(frame.t, chunk_s)
+            if here != chunk:
+                chunk, k = here, 0
+            with quiet_native_stderr():
+                pending.append((frame, self._submit(frame, "pose" if k % 2 == 0 else "pose2", restart=k == 0)))
+                k += 1
+                if len(pending) < 2:
+                    continue
+                found = self._finish(*pending.popleft())
+            if found.poses and found.faces or time.monotonic() > self._quiet_until:
+                self._start_quiet.close()
+            yield found
+        while pending:
+            with quiet_native_stderr():
+                found = self._finish(*pending.popleft())
+            yield found
+
+    def stream(self, frames: Iterable[Frame], *, chunk_s: float | None = None) -> Iterator[Landmarks]:
+        """The partner's landmarks in each of ``frames``: ``detections`` followed by a fresh ``Follower``."""
+        follow = Follower()
+        return map(follow, self.detections(frames, chunk_s=chunk_s))
 
     def _end_quiet(self, lm: Landmarks) -> None:
         if (lm.has_pose and lm.has_face) or time.monotonic() > self._quiet_until:
@@ -546,6 +606,15 @@ class LandmarkDetector:
         self._last_ms[name] = ms
         return model.detect_for_video(image, ms)
 
+    def _restart(self, name: str, blank, ms: int) -> None:
+        """On the model's own thread, between the frames it has been given and the next: one empty
+        frame, after which the model has nobody to follow and searches the next frame afresh,
+        exactly as a newly created model does (checked bit for bit on one and on two people);
+        the hand model's schedule starts again too."""
+        self._run(name, blank, ms)
+        if name == "hands":
+            self._frames, self._next_hands, self._last_hands = 0, 0, None
+
     def _hands(self, image, ms: int):
         """The hand model's result for this frame: run on every other frame while it follows a
         hand, every fifth while it searches (photos: always); the frames between repeat the last."""
@@ -557,7 +626,7 @@ class LandmarkDetector:
                                                else HANDS_SEARCH_EVERY - 1)
         return self._last_hands
 
-    def _submit(self, frame: Frame, pose: str) -> dict:
+    def _submit(self, frame: Frame, pose: str, *, restart: bool = False) -> dict:
         from mediapipe import Image, ImageFormat
 
         image = Image(image_format=ImageFormat.SRGB, data=np.ascontiguousarray(frame.rgb))
@@ -567,9 +636,13 @@ class LandmarkDetector:
             # ones (VIDEO mode needs them increasing, at their real spacing), and its partner is
             # chosen afresh.
             self._offset_ms = self._offset_ms + int(round(self._last_t * 1000)) + 100 - ms
-            self._tracker, self._smooth = PartnerTracker(), PoseSmoother()
+            self._follow = Follower()
         self._last_t = frame.t
         ms += self._offset_ms
+        if restart and not self._static:
+            blank = Image(image_format=ImageFormat.SRGB, data=np.zeros_like(frame.rgb))
+            for name in self._models:
+                self._threads[name].submit(self._restart, name, blank, ms - 1)
         jobs = {"pose": self._threads[pose].submit(self._run, pose, image, ms)}
         if "face" in self._models:
             jobs["face"] = self._threads["face"].submit(self._run, "face", image, ms)
@@ -577,11 +650,9 @@ class LandmarkDetector:
             jobs["hands"] = self._threads["hands"].submit(self._hands, image, ms)
         return jobs
 
-    def _finish(self, frame: Frame, jobs: dict) -> Landmarks:
+    def _finish(self, frame: Frame, jobs: dict) -> Detections:
         results = {name: job.result() for name, job in jobs.items()}
-        lm = Landmarks.from_tasks(frame.t, frame.size, results["pose"], results.get("face"), results.get("hands"),
-                                  None if self._static else self._tracker)  # photos are unrelated: each chooses afresh
-        return lm if self._static else self._smooth(lm)
+        return Detections.from_tasks(frame.t, frame.size, results["pose"], results.get("face"), results.get("hands"))
 
     def close(self) -> None:
         self._start_quiet.close()

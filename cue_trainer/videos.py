@@ -1,7 +1,7 @@
 """Processing a recorded video: a file becomes a stored session.
 
 Owns: ``VIDEO_SUFFIXES`` (what counts as a video, for folders and uploads), ``ProcessResult``,
-``process_video`` (and ``Interrupted``) and the temporary folders of uploads. Imports: frames, landmarks, profiles, records, store, analysis, clock.
+``process_video`` (and ``Interrupted``), ``SessionWriter`` and ``CHUNK_S`` and the temporary folders of uploads. Imports: frames, landmarks, profiles, records, store, analysis, clock.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Callable
 from cue_trainer.analysis import Analysis
 from cue_trainer.clock import format_clock
 from cue_trainer.frames import VideoFileSource
-from cue_trainer.landmarks import LandmarkDetector
+from cue_trainer.landmarks import Detections, Follower, LandmarkDetector
 from cue_trainer.profiles import Profile
 from cue_trainer.records import CueEvent, Suggestion
 from cue_trainer.store import SessionStore, StoreFault, process_alive, process_started
@@ -91,6 +91,74 @@ def baseline_note(analysis: Analysis, duration_s: float) -> str:
             "(the person was in view), so no cues were detected; analyse it again with a shorter baseline.")
 
 
+#: A video is analysed in chunks of this many seconds of video: the models restart at the start of
+#: each (``LandmarkDetector.detections``), so that the chunks of one long video can go to many
+#: workers of a cluster and still give exactly the session one process gives. A restart costs
+#: one empty frame per model; with one person in view it changes nothing at all (the models
+#: search every frame while fewer than two people are in view).
+CHUNK_S = 60.0
+
+
+class SessionWriter:
+    """One video's session while it is written, from each frame's ``Detections`` in time order —
+    read by this process or sent back chunk by chunk by the workers of a cluster. It owns what
+    runs from frame to frame after the models: the partner's choice and smoothing (``Follower``),
+    the analysis (features, baseline, cues, suggestions) and the session's rows in the store. So
+    one process (the only writer of the store) stitches the chunks, and nothing that looks back
+    in time is ever cut at a chunk's edge.
+
+    Args:
+        store: where the session is written; it is created at once (status "running").
+        source_path: the video's name as recorded.
+        expected_frames, duration_s: what the container says (None if it does not).
+        profile, fps, calibration_s: as for ``process_video``.
+    """
+
+    def __init__(self, store: SessionStore, *, source_path: str, profile: Profile, fps: float | None,
+                 calibration_s: float | None, expected_frames: int | None, duration_s: float | None) -> None:
+        self.store = store
+        self.expected_frames, self.duration_s = expected_frames, duration_s
+        self.started = time.perf_counter()
+        self.session_id = store.create_session(source="video", source_path=source_path,
+                                               profile_toml=profile.to_toml(), analysis_fps=fps)
+        self.follow = Follower()
+        self.analysis = Analysis(profile, recorder=store.recorder(self.session_id), calibration_s=calibration_s)
+
+    @property
+    def frames(self) -> int:
+        return self.analysis.frames
+
+    def add(self, found: Detections) -> None:
+        self.analysis.step(self.follow(found))
+
+    def finish(self) -> ProcessResult:
+        """Ends the session: complete, or incomplete when far fewer frames could be read than the
+        container promised (a truncated or damaged file)."""
+        analysis = self.analysis
+        analysis.finish()
+        status, note = "complete", None
+        duration = self.duration_s if self.duration_s is not None else (analysis.last_t or 0.0)
+        if self.expected_frames is not None and analysis.frames < 0.9 * self.expected_frames:
+            status = "incomplete"
+            note = (f"The video could only be read up to {format_clock(analysis.last_t or 0.0)}; "
+                    "it may be truncated or damaged.")
+            duration = analysis.last_t or 0.0
+        elif analysis.baseline is None:
+            note = baseline_note(analysis, duration)
+        self.store.end_session(self.session_id, duration_s=duration, status=status, note=note)
+        return ProcessResult(self.session_id, analysis.frames, duration, time.perf_counter() - self.started,
+                             analysis.events, analysis.suggestions, status, note)
+
+    def abort(self, note: str = "Processing was interrupted.") -> None:
+        """Ends the session as incomplete, keeping every row written so far."""
+        try:
+            self.analysis.finish()
+            self.store.end_session(self.session_id, duration_s=self.analysis.last_t or 0.0, status="incomplete",
+                                   note=note)
+        except StoreFault:  # e.g. the disk is still full: the rows committed so far stay, listed incomplete
+            logger.info("Session %s could not be closed", self.session_id, exc_info=True)
+
+
 def process_video(
     path,
     *,
@@ -101,6 +169,7 @@ def process_video(
     detector: LandmarkDetector | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     source_name: str | None = None,
+    chunk_s: float | None = CHUNK_S,
 ) -> ProcessResult:
     """Turn a video file into a stored session.
 
@@ -114,6 +183,8 @@ def process_video(
         progress: called as ``progress(frames_done, frames_expected_or_None)`` after each frame.
         source_name: what to record as the video's name (default: the absolute, resolved ``path``,
             so that the same file named another way is the same video; e.g. an upload's name).
+        chunk_s: where the models restart (``CHUNK_S``; the same on every engine so that sessions
+            agree; None: never).
 
     Raises:
         InputError: the file is missing or not a readable video; nothing is stored then.
@@ -125,45 +196,22 @@ def process_video(
         detector = detector or LandmarkDetector()
     except KeyboardInterrupt:
         raise Interrupted(None) from None
-    started = time.perf_counter()
-    session_id = store.create_session(
-        source="video", source_path=source_name or str(Path(path).resolve()), profile_toml=profile.to_toml(),
-        analysis_fps=fps,
-    )
-    analysis = Analysis(profile, recorder=store.recorder(session_id), calibration_s=calibration_s)
-    status, note = "complete", None
+    writer = SessionWriter(store, source_path=source_name or str(Path(path).resolve()), profile=profile, fps=fps,
+                           calibration_s=calibration_s, expected_frames=source.expected_frames,
+                           duration_s=source.duration_s)
     try:
         # Two frames in flight (the next frame's body model runs while this one's face finishes).
-        with contextlib.closing(detector.stream(source)) as landmarks:
-            for lm in landmarks:
-                analysis.step(lm)
+        with contextlib.closing(detector.detections(source, chunk_s=chunk_s)) as found:
+            for detections in found:
+                writer.add(detections)
                 if progress is not None:
-                    progress(analysis.frames, source.expected_frames)
-        analysis.finish()
-        expected = source.expected_frames
-        duration = source.duration_s if source.duration_s is not None else (analysis.last_t or 0.0)
-        if expected is not None and analysis.frames < 0.9 * expected:
-            status = "incomplete"
-            note = (f"The video could only be read up to {format_clock(analysis.last_t or 0.0)}; "
-                    "it may be truncated or damaged.")
-            duration = analysis.last_t or 0.0
-        elif analysis.baseline is None:
-            note = baseline_note(analysis, duration)
-        store.end_session(session_id, duration_s=duration, status=status, note=note)
+                    progress(writer.frames, source.expected_frames)
+        return writer.finish()
     except BaseException as error:
-        try:
-            analysis.finish()
-            store.end_session(session_id, duration_s=analysis.last_t or 0.0, status="incomplete",
-                              note="Processing was interrupted.")
-        except StoreFault:  # e.g. the disk is still full: the rows committed so far stay, listed incomplete
-            logger.info("Session %s could not be closed", session_id, exc_info=True)
+        writer.abort()
         if isinstance(error, KeyboardInterrupt):
-            raise Interrupted(session_id) from None
+            raise Interrupted(writer.session_id) from None
         raise
     finally:
         if own_detector:
             detector.close()
-    return ProcessResult(
-        session_id, analysis.frames, duration, time.perf_counter() - started,
-        analysis.events, analysis.suggestions, status, note,
-    )

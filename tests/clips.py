@@ -70,6 +70,14 @@ TWO_PEOPLE_CLIPS: dict[str, list[tuple[float, dict]]] = {
 }
 
 
+#: Both people in view, swaying a little (a new place every half second) for 12 s: the models follow
+#: two people from frame to frame, so where they restart matters (the chunked-processing tests).
+SWAYING_PAIR: list[tuple[float, dict]] = [
+    (0.5, {"scene": "both", "dy": round(0.02 * np.sin(i * 0.9), 4), "scale": round(1 + 0.03 * np.sin(i * 0.5), 4)})
+    for i in range(24)
+]
+
+
 def place(canvas: np.ndarray, *, dy: float = 0.0, scale: float = 1.0, angle: float = 0.0, dark: bool = False) -> np.ndarray:
     """The canvas moved down by ``dy`` frame heights, scaled and rotated about the centre."""
     if dark:
