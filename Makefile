@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	  exit 2; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -42,7 +42,7 @@ eval: $(STAMP)
 	$(BIN)/python pipelines/evaluate.py $(EVAL_ARGS)
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,notebooks]'
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser notebooks/
 
 clean:

@@ -1,10 +1,13 @@
-"""Batch processing: a folder of videos into sessions, in parallel across CPU cores.
+"""Batch processing: many videos into sessions, in parallel across this machine's CPU cores (the
+``local`` engine; ``cluster`` is the Ray engine).
 
-Owns: ``find_videos`` and ``process_many``. Imports: profiles, store, videos. Each worker
-process has its own detector and store connection (SQLite WAL serialises their short writes).
+Owns: ``find_videos`` (a folder, a list file or a glob), ``stored_videos``, ``BatchItem`` and
+``process_many``. Imports: profiles, store, videos. Each worker process has its own detector and
+store connection (SQLite WAL serialises their short writes).
 """
 from __future__ import annotations
 
+import glob
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -16,7 +19,7 @@ from typing import Callable
 from cue_trainer import InputError
 from cue_trainer.profiles import Profile, parse_profile
 from cue_trainer.store import SessionStore
-from cue_trainer.videos import VIDEO_SUFFIXES, process_video
+from cue_trainer.videos import CHUNK_S, VIDEO_SUFFIXES, process_video
 
 
 @dataclass(frozen=True)
@@ -28,29 +31,67 @@ class BatchItem:
     status: str  # "processed", "skipped" or "failed"
     session_id: int | None = None
     error: str | None = None
+    duration_s: float = 0.0  # seconds of video analysed
 
 
-def find_videos(folder: str | os.PathLike) -> list[Path]:
-    """Video files directly in ``folder`` (by extension), sorted by name.
+def stored_videos(home: str | os.PathLike) -> set[str]:
+    """The videos ``home``'s store holds as complete sessions (by the name recorded: the absolute
+    path): a batch skips them."""
+    store = SessionStore(home)
+    try:
+        return {s.source_path for s in store.sessions() if s.source == "video" and s.status == "complete"}
+    finally:
+        store.close()
+
+
+def find_videos(where: str | os.PathLike) -> list[Path]:
+    """The videos to process, as absolute paths:
+
+    - a folder: the video files directly in it (by extension), sorted by name;
+    - a glob pattern (``*``, ``?``, ``[``; ``**`` for sub-folders): the video files it matches, sorted;
+    - a list file (any other file): one path per line, relative to the list's folder; blank
+      lines and lines starting with ``#`` are skipped. Listed paths are taken as they are: one
+      that is missing is reported when it is processed, and the rest go on;
+    - a single video file.
 
     Raises:
-        InputError: the folder does not exist or holds no video.
+        InputError: nothing there, or no video in it.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"There is no folder at {folder}.")
-    videos = sorted(p.resolve() for p in folder.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
-    if not videos:
-        raise InputError(f"There are no videos ({', '.join(VIDEO_SUFFIXES)}) in {folder}.")
-    return videos
+    text = os.fspath(where)
+    path = Path(text)
+    if path.is_dir():
+        videos = sorted(p.resolve() for p in path.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+        if not videos:
+            raise InputError(f"There are no videos ({', '.join(VIDEO_SUFFIXES)}) in {path}.")
+        return videos
+    if path.is_file():
+        if path.suffix.lower() in VIDEO_SUFFIXES:
+            return [path.resolve()]
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            raise InputError(f"{path} is neither a folder, a video nor a list of videos (one path per line).") from None
+        videos = [(path.parent / line.strip()).resolve() for line in lines
+                  if line.strip() and not line.strip().startswith("#")]
+        if not videos:
+            raise InputError(f"The list {path} names no video.")
+        return videos
+    if any(c in text for c in "*?["):
+        videos = sorted(Path(p).resolve() for p in glob.glob(text, recursive=True)
+                        if Path(p).is_file() and Path(p).suffix.lower() in VIDEO_SUFFIXES)
+        if not videos:
+            raise InputError(f"No video matches {text}.")
+        return videos
+    raise InputError(f"There is no folder at {path}.")
 
 
-def _one(video: str, home: str, profile_toml: str, fps: float | None, calibration_s: float | None) -> BatchItem:
+def _one(video: str, home: str, profile_toml: str, fps: float | None, calibration_s: float | None,
+         chunk_s: float | None) -> BatchItem:
     store = SessionStore(home)
     try:
         profile = parse_profile(profile_toml, origin="the batch profile")
-        r = process_video(video, store=store, profile=profile, fps=fps, calibration_s=calibration_s)
-        return BatchItem(video, "processed", r.session_id)
+        r = process_video(video, store=store, profile=profile, fps=fps, calibration_s=calibration_s, chunk_s=chunk_s)
+        return BatchItem(video, "processed", r.session_id, duration_s=r.duration_s)
     except InputError as e:
         return BatchItem(video, "failed", error=str(e))
     finally:
@@ -64,15 +105,15 @@ def process_many(
     profile: Profile,
     fps: float | None = 10.0,
     calibration_s: float | None = None,
+    chunk_s: float | None = CHUNK_S,
     workers: int | None = None,
     on_done: Callable[[BatchItem], None] | None = None,
 ) -> list[BatchItem]:
     """Process videos into sessions in ``home``'s store, skipping videos it already holds as
     complete sessions (matched by absolute path). ``workers`` processes in parallel (default: the
-    number of CPU cores; 1 runs in this process). Results come back in the order of ``videos``."""
-    store = SessionStore(home)
-    done = {s.source_path for s in store.sessions() if s.source == "video" and s.status == "complete"}
-    store.close()
+    number of CPU cores; 1 runs in this process), a video each. ``chunk_s``: where the models
+    restart (see ``process_video``). Results come back in the order of ``videos``."""
+    done = stored_videos(home)
     results: dict[str, BatchItem] = {}
 
     def record(item: BatchItem) -> None:
@@ -86,7 +127,7 @@ def process_many(
             record(BatchItem(v, "skipped"))
         else:
             todo.append(v)
-    args = (str(home), profile.to_toml(), fps, calibration_s)
+    args = (str(home), profile.to_toml(), fps, calibration_s, chunk_s)
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         for v in todo:

@@ -66,6 +66,17 @@ def metrics(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return float(p), float(r), float(f)
 
 
+def session_counts(rec: Recording, cue: str, thresholds: list[float], hysteresis: float, min_duration_s: float,
+                   true: list[tuple[float, float]], kind: Truth, tolerance_s: float) -> np.ndarray:
+    """(hits, false alarms, misses) of one session for each threshold: (len(thresholds), 3) ints."""
+    return np.array([counts(rec.detect(cue, thr, hysteresis, min_duration_s), true, kind, tolerance_s)
+                     for thr in thresholds], int).reshape(len(thresholds), 3)
+
+
+def _starmap(fn, arglists):
+    return [fn(*args) for args in arglists]
+
+
 def sweep(
     recordings: list[Recording],
     cue: str,
@@ -75,8 +86,12 @@ def sweep(
     profile: Profile,
     truth: Literal["auto", "labels", "marks"] = "auto",
     tolerance_s: float | None = None,
+    starmap=None,
 ) -> pd.DataFrame:
     """Score every (threshold, min_duration_s) setting of one cue over the recordings.
+
+    ``starmap(fn, arglists)`` runs the per-session counts (default: one after another here;
+    ``cluster.ray_starmap`` spreads them over a Ray cluster, with the same results).
 
     ``None`` in ``min_durations_s`` means the profile's value; hysteresis stays the profile's.
     ``tolerance_s`` None: the tolerance that suits each recording's truth (see the module docstring).
@@ -95,16 +110,19 @@ def sweep(
         kind, true = truth_of(rec, truth)
         truths.append((kind, [(s0, s1) for c, s0, s1 in true if c == cue],
                        default_tolerance_s(kind) if tolerance_s is None else tolerance_s))
+    thresholds = [float(x) for x in thresholds]
+    min_ds = [settings.min_duration_s if min_d is None else float(min_d) for min_d in min_durations_s]
+    # One call per session and minimum duration: the unit a cluster spreads (``starmap``).
+    calls = [(rec, cue, thresholds, settings.hysteresis, min_d, true, kind, tol)
+             for min_d in min_ds for rec, (kind, true, tol) in zip(recordings, truths)]
+    per_call = iter((starmap or _starmap)(session_counts, calls))
     rows = []
-    for min_d in min_durations_s:
-        min_d = settings.min_duration_s if min_d is None else float(min_d)
-        for thr in map(float, thresholds):
-            total = np.zeros(3, int)
-            for rec, (kind, true, tol) in zip(recordings, truths):
-                total += counts(rec.detect(cue, thr, settings.hysteresis, min_d), true, kind, tol)
-            p, r, f = metrics(*total)
-            rows.append({"threshold": thr, "min_duration_s": min_d, "tp": total[0], "fp": total[1],
-                         "fn": total[2], "precision": p, "recall": r, "f1": f})
+    for min_d in min_ds:
+        total = sum((next(per_call) for _ in recordings), np.zeros((len(thresholds), 3), int))
+        for thr, (tp, fp, fn) in zip(thresholds, total):
+            p, r, f = metrics(tp, fp, fn)
+            rows.append({"threshold": thr, "min_duration_s": min_d, "tp": tp, "fp": fp, "fn": fn,
+                         "precision": p, "recall": r, "f1": f})
     return pd.DataFrame(rows)
 
 

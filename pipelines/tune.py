@@ -7,6 +7,8 @@ For each cue: replay the recorded features under every threshold × minimum dura
 episodes against the sessions' hand labels (or, without labels, the practitioner's marks) with
 event-level precision, recall and F1, pick the operating point by the rule, and write a profile
 whose header says which sessions and rule produced it. Prints each cue's table of settings.
+With ``--engine ray [--address ...]`` the sessions × minimum durations are spread over a Ray
+cluster (pip install -e '.[cluster]'); the results are the same as on this machine.
 """
 import argparse
 import datetime as dt
@@ -56,6 +58,14 @@ def run(args) -> int:
         raise InputError(f"{unknown[0]} is not a cue; known cues are {', '.join(BY_ID)}.")
     profile = load_profile(args.profile)
     recordings = [Recording.load(store, sid) for sid in args.sessions]
+    starmap = None
+    if args.engine == "ray":
+        from functools import partial
+
+        from cue_trainer.cluster import connect, ray_starmap
+
+        connect(args.address)  # before the sweep: an unreachable cluster is one sentence, nothing written
+        starmap = partial(ray_starmap, address=args.address)
     truths = [truth_of(r, args.truth) for r in recordings]
     lines = []
     for cue in args.cues:
@@ -66,7 +76,7 @@ def run(args) -> int:
         grid = args.thresholds or list(np.linspace(lo, hi, 100))
         try:
             results = sweep(recordings, cue, grid, args.min_durations or [None], profile=profile, truth=args.truth,
-                            tolerance_s=args.tolerance_s)
+                            tolerance_s=args.tolerance_s, starmap=starmap)
             point = choose(results, args.rule)
         except ValueError as e:
             raise InputError(f"For {cue}, {e}; no profile was written.") from None
@@ -116,8 +126,16 @@ def main(argv=None) -> int:
     p.add_argument("--name", type=name_arg, default="tuned", help="profile name (and file name under <home>/profiles/)")
     p.add_argument("--out", default=None, help="where to write the profile")
     p.add_argument("--show", type=int, default=5, help="rows of each cue's table to print")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: this process (default); ray: a Ray cluster (pip install -e '.[cluster]')")
+    p.add_argument("--address", default=None,
+                   help="with --engine ray: the cluster (auto, HOST:6379 or ray://HOST:10001; default: a new "
+                        "cluster of this machine alone)")
     p.add_argument("--home", default=None, help="data directory (default: $CUE_TRAINER_HOME or the user's)")
-    return guarded(run, p.parse_args(argv), prog="tune")
+    args = p.parse_args(argv)
+    if args.engine != "ray" and args.address is not None:
+        p.error("--address goes with --engine ray")
+    return guarded(run, args, prog="tune")
 
 
 if __name__ == "__main__":

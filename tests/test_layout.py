@@ -1,5 +1,5 @@
 """The package's layout keeps the data flow one-way: each module imports only modules of lower
-layers; one module imports mediapipe, one runs SQL, only the app imports streamlit."""
+layers; one module imports mediapipe, one runs SQL, one imports Ray, only the app imports streamlit."""
 import ast
 from pathlib import Path
 
@@ -21,6 +21,7 @@ LAYERS = [
     {"analysis", "recording"},
     {"videos", "tuning", "review", "live", "progress"},
     {"batch", "cli", "evaluation"},
+    {"cluster"},
     {"__main__"},
 ]
 LAYER = {m: i for i, layer in enumerate(LAYERS) for m in layer}
@@ -53,11 +54,12 @@ def test_imports_go_down_the_layers_only(module):
     assert not upward, f"{module} (layer {LAYER[module]}) imports {sorted(upward)}"
 
 
-def test_one_module_imports_mediapipe_one_runs_sql_and_only_the_app_imports_streamlit():
+def test_one_module_imports_mediapipe_one_runs_sql_one_imports_ray_and_only_the_app_imports_streamlit():
     files = list(PACKAGE.rglob("*.py"))
     by = lambda pred: {p.relative_to(PACKAGE).as_posix() for p in files if any(map(pred, imports(p)))}  # noqa: E731
     assert by(lambda n: n.startswith("mediapipe")) == {"landmarks.py"}
     assert by(lambda n: n == "sqlite3") == {"store.py"}
+    assert by(lambda n: n == "ray" or n.startswith("ray.")) == {"cluster.py"}  # the optional extra
     assert all(p.startswith("app/") for p in by(lambda n: n.startswith("streamlit")))
     assert not any("execute(" in p.read_text() for p in files if p.name != "store.py")
 

@@ -1,0 +1,283 @@
+"""Many videos on a Ray cluster (``--engine ray``): chunks read exactly, models that restart as new
+ones, sessions equal to this machine's, a killed worker, a corrupt file, reruns, tuning sweeps.
+
+The cluster is a real local Ray cluster of 2 CPUs that the module starts with ``ray start --head``
+and stops afterwards; this process is its driver, as ``process_folder.py --engine ray`` is.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cue_trainer.batch import find_videos, process_many
+from cue_trainer.features import FEATURES
+from cue_trainer.frames import Frame, VideoFileSource, chunk_index
+from cue_trainer.landmarks import LandmarkDetector
+from cue_trainer.profiles import default_profile
+from cue_trainer.records import Label
+from cue_trainer.recording import Recording
+from cue_trainer.store import SessionStore
+from cue_trainer.tuning import sweep
+from tests.clips import CHANGE_S, CLIPS, SWAYING_PAIR, frames, write_mp4, write_webm
+from tests.processes import REPO, run_script
+
+pytestmark = pytest.mark.slow
+
+#: Short chunks, so that the 12-16 s test clips are cut in 3-4 (the default is 60 s).
+CHUNK_S = 4.0
+
+
+def _same_frames(a: list[Frame], b: list[Frame]) -> bool:
+    return len(a) == len(b) and all(x.t == y.t and np.array_equal(x.rgb, y.rgb) for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("writer", [write_mp4, write_webm], ids=["mp4", "webm"])
+@pytest.mark.parametrize("fps", [10.0, 4.0, 3.0, None])
+def test_chunks_are_exactly_the_frames_of_the_whole_video(tmp_path, writer, fps):
+    # 15 fps source: at 4 fps the analysed frames fall between source frames, so the seek must
+    # land on the frame the whole-video reading picks, not on the chunk's start time.
+    path = writer(tmp_path / ("moves." + writer.__name__.split("_")[1]), CLIPS["moves_down"], fps=15.0)
+    source = VideoFileSource(path, fps=fps)
+    whole = list(source)
+    n = chunk_index(whole[-1].t, CHUNK_S) + 1
+    assert n == 4
+    chunks = [list(source.chunk(k, CHUNK_S)) for k in range(n)]
+    assert all(chunks) and all(chunk_index(f.t, CHUNK_S) == k for k, c in enumerate(chunks) for f in c)
+    assert _same_frames(whole, [f for c in chunks for f in c])
+    assert _same_frames(whole[len(whole) // 2:], [f for f in source.chunk(2, CHUNK_S, to_end=True)])
+
+
+def _flat(found) -> list[np.ndarray]:
+    return [np.concatenate([a.ravel() for a in (*d.poses, *d.faces, *d.hands)] or [np.zeros(0)]) for d in found]
+
+
+def _two_bodies(found) -> int:
+    return sum(len(d.poses) == 2 for d in found)
+
+
+def test_restarted_models_find_exactly_what_new_models_find():
+    """Two people in view: the models follow both from frame to frame, so without the restart the
+    second half would not match a new detector; with it, every value is the same, bit for bit."""
+    video = [Frame(i / 10, rgb) for i, rgb in enumerate(frames(SWAYING_PAIR, 10.0))][:60]
+    with LandmarkDetector() as one:
+        found = list(one.detections(video, chunk_s=3.0))
+        whole = _flat(found)
+    with LandmarkDetector() as one:
+        unbroken = _flat(one.detections(video))
+    with LandmarkDetector() as fresh:
+        second = _flat(fresh.detections(video[30:], chunk_s=3.0))
+    assert _two_bodies(found) >= 40  # the models follow two people in most frames
+    assert len(second) == 30 and all(np.array_equal(a, b) for a, b in zip(whole[30:], second))
+    assert not all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(unbroken[30:], second))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ray_cli() -> str:
+    return str(Path(sys.executable).with_name("ray"))
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """The address of a Ray cluster of 2 CPUs on this machine; this process connects to it as a
+    driver when a test first needs it (``cluster.connect``, which imports Ray)."""
+    port = _free_port()
+    temp = Path("/tmp") / f"ray-ct-{os.getpid()}"  # short: Ray's socket paths must fit 107 bytes
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    started = subprocess.run(
+        [_ray_cli(), "start", "--head", "--num-cpus=2", f"--port={port}", "--include-dashboard=false",
+         f"--temp-dir={temp}", "--disable-usage-stats"], capture_output=True, text=True, env=env, timeout=180)
+    assert started.returncode == 0, started.stdout + started.stderr
+    address = f"127.0.0.1:{port}"
+    try:
+        yield address
+    finally:
+        import ray
+
+        ray.shutdown()
+        subprocess.run([_ray_cli(), "stop", "--force"], capture_output=True, env=env, timeout=120)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def folder(clip, tmp_path_factory):
+    """Three clips (one of two people swaying: the case where the models' restarts matter) and a
+    corrupt file."""
+    folder = tmp_path_factory.mktemp("videos")
+    for name in ("moves_down", "steady"):
+        shutil.copy(clip(name), folder / f"{name}.mp4")
+    write_mp4(folder / "pair.mp4", SWAYING_PAIR, fps=10.0)
+    (folder / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(4000))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def on_ray(cluster, folder, tmp_path_factory):
+    """The folder processed on the cluster in chunks of 4 s: (home, results, seconds per chunk)."""
+    from cue_trainer.cluster import process_many_on_ray
+
+    home = tmp_path_factory.mktemp("ray-home")
+    seconds: list[float] = []
+    results = process_many_on_ray(find_videos(folder), home=home, profile=default_profile(), calibration_s=5.0,
+                                  chunk_s=CHUNK_S, address=cluster, on_seconds=seconds.append)
+    return home, results, seconds
+
+
+def _sessions(home) -> dict[str, int]:
+    return {s.source_path: s.id for s in SessionStore(home).sessions()}
+
+
+def test_ray_sessions_equal_local_sessions_including_chunked_clips(on_ray, folder, tmp_path):
+    home, results, seconds = on_ray
+    by_name = {Path(r.video).name: r for r in results}
+    assert {n: r.status for n, r in by_name.items()} == {
+        "corrupt.mp4": "failed", "moves_down.mp4": "processed", "pair.mp4": "processed", "steady.mp4": "processed"}
+    assert by_name["corrupt.mp4"].error.endswith("is not a video this program can read (it may be empty, corrupt or "
+                                                 "not a video).") and "\n" not in by_name["corrupt.mp4"].error
+    assert len(seconds) == 4 + 4 + 3  # 16, 16 and 12 s of video in chunks of 4 s
+    assert sum(seconds) == pytest.approx(16 + 16 + 12, abs=0.01)
+
+    local = tmp_path / "local"
+    items = process_many(find_videos(folder), home=local, profile=default_profile(), calibration_s=5.0,
+                         chunk_s=CHUNK_S, workers=1)
+    assert [i.status for i in items] == [r.status for r in results]
+    a, b = _sessions(local), _sessions(home)
+    assert set(a) == set(b) == {r.video for r in results if r.status == "processed"}
+    sa, sb = SessionStore(local), SessionStore(home)
+    episodes = 0
+    for video in a:
+        assert sa.session(a[video]).status == sb.session(b[video]).status == "complete"
+        assert sa.events(a[video]) == sb.events(b[video])
+        episodes += len(sa.events(a[video]))
+        ta, Xa = sa.features(a[video])
+        tb, Xb = sb.features(b[video])
+        assert len(ta) > 100
+        np.testing.assert_array_equal(ta, tb)
+        np.testing.assert_array_equal(Xa, Xb)  # not close: equal, NaN where NaN
+    assert episodes >= 1  # moves_down slumps: there is something to agree on
+    pair = next(v for v in a if v.endswith("pair.mp4"))
+    others = sb.features(b[pair])[1][:, FEATURES.index("others_in_view")]
+    assert np.mean(others == 1) > 0.5  # the second person was seen (and only counted) in most frames
+
+
+def test_a_rerun_skips_what_is_stored(on_ray, cluster, folder):
+    from cue_trainer.cluster import process_many_on_ray
+
+    home, first, _ = on_ray
+    before = _sessions(home)
+    again = process_many_on_ray(find_videos(folder), home=home, profile=default_profile(), calibration_s=5.0,
+                                chunk_s=CHUNK_S, address=cluster)
+    assert {Path(r.video).name: r.status for r in again} == {
+        "corrupt.mp4": "failed", "moves_down.mp4": "skipped", "pair.mp4": "skipped", "steady.mp4": "skipped"}
+    assert _sessions(home) == before
+
+
+def _chunk_workers() -> list[int]:
+    """Process ids of the Ray workers that hold a detector (Ray names their processes after the actor)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "cmdline").read_bytes().startswith(b"ray::ChunkWorker"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def test_a_killed_worker_still_ends_with_every_video_stored_once(cluster, folder, tmp_path):
+    from cue_trainer.cluster import process_many_on_ray
+
+    home = tmp_path / "home"
+    killed: list[int] = []
+
+    def kill_one(_seconds: float) -> None:  # after the first chunk is stitched: mid-run
+        if not killed:
+            pids = _chunk_workers()
+            assert pids, "no Ray worker holding a detector was found"
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+
+    results = process_many_on_ray(find_videos(folder), home=home, profile=default_profile(), calibration_s=5.0,
+                                  chunk_s=CHUNK_S, address=cluster, on_seconds=kill_one)
+    assert killed
+    assert {Path(r.video).name: r.status for r in results} == {
+        "corrupt.mp4": "failed", "moves_down.mp4": "processed", "pair.mp4": "processed", "steady.mp4": "processed"}
+    store = SessionStore(home)
+    stored = [(s.source_path, s.status) for s in store.sessions()]
+    assert sorted(stored) == sorted((r.video, "complete") for r in results if r.status == "processed")
+
+
+def test_tuning_on_ray_gives_the_local_results(on_ray, cluster):
+    from cue_trainer.cluster import ray_starmap
+
+    home, results, _ = on_ray
+    store = SessionStore(home)
+    ids = {Path(r.video).name: r.session_id for r in results if r.status == "processed"}
+    store.set_labels(ids["moves_down.mp4"], [Label("slumped_posture", CHANGE_S, 16.0)])
+    store.set_labels(ids["steady.mp4"], [])
+    store.set_labels(ids["pair.mp4"], [])
+    recordings = [Recording.load(store, sid) for sid in ids.values()]
+    grid = np.linspace(0.05, 2.0, 40)
+    here = sweep(recordings, "slumped_posture", grid, [1.0, 3.0], profile=default_profile(), truth="labels")
+    there = sweep(recordings, "slumped_posture", grid, [1.0, 3.0], profile=default_profile(), truth="labels",
+                  starmap=lambda fn, calls: ray_starmap(fn, calls, address=cluster))
+    assert here.f1.max() == 1.0 and here.f1.min() < 1.0
+    assert here.equals(there)
+
+
+def test_the_pipelines_run_on_the_cluster_as_a_person_runs_them(on_ray, cluster, folder, tmp_path):
+    home, results, _ = on_ray
+    ids = [str(r.session_id) for r in results if r.status == "processed"]
+    outs = {}
+    for engine in ("local", "ray"):
+        outs[engine] = tmp_path / f"{engine}.toml"
+        extra = ["--engine", "ray", "--address", cluster] if engine == "ray" else []
+        ran = run_script("pipelines/tune.py", "--home", str(home), "--sessions", *ids, "--cues", "slumped_posture",
+                         "--thresholds", "0.05:2.0:40", "--min-durations", "1", "3", "--truth", "labels",
+                         "--out", str(outs[engine]), *extra)
+        assert ran.returncode == 0, ran.stderr
+    strip = lambda p: [line for line in p.read_text().splitlines() if not line.startswith("# Tuned by")]  # noqa: E731
+    assert strip(outs["local"]) == strip(outs["ray"])
+
+    listed = tmp_path / "videos.txt"
+    listed.write_text(f"# two of them\n{folder / 'steady.mp4'}\n\n{folder / 'corrupt.mp4'}\n")
+    ran = run_script("pipelines/process_folder.py", str(listed), "--engine", "ray", "--address", cluster,
+                     "--calibration-s", "5", "--home", str(tmp_path / "home"))
+    assert ran.returncode == 2, ran.stderr  # one video failed
+    lines = ran.stdout.splitlines()
+    assert lines[0].startswith("processed") and lines[0].split()[1] == str(folder / "steady.mp4")
+    assert lines[1].startswith("failed") and "is not a video this program can read" in lines[1]
+    assert "of video" in ran.stderr and "real time" in ran.stderr and "2/2" in ran.stderr
+
+
+def test_without_ray_engine_ray_is_one_sentence_on_how_to_install_it(folder):
+    code = ("import runpy, sys; sys.modules['ray'] = None; "  # as if Ray were not installed
+            f"sys.argv = ['process_folder.py', {str(folder)!r}, '--engine', 'ray']; "
+            "runpy.run_path('pipelines/process_folder.py', run_name='__main__')")
+    ran = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 2
+    err = [line for line in ran.stderr.splitlines() if line.startswith("process_folder:")]
+    assert err == ["process_folder: --engine ray needs Ray, which is not installed here; install it with "
+                   "pip install -e '.[cluster]' (or pip install 'cue-trainer[cluster]')."]
+
+
+def test_no_cluster_at_the_address_is_one_sentence(folder, tmp_path):
+    ran = run_script("pipelines/process_folder.py", str(folder), "--engine", "ray", "--address",
+                     f"127.0.0.1:{_free_port()}", "--home", str(tmp_path / "home"), timeout=300)
+    assert ran.returncode == 2
+    last = ran.stderr.strip().splitlines()[-1]
+    assert last.startswith("process_folder: No Ray cluster could be reached at 127.0.0.1:"), ran.stderr
+    assert not (tmp_path / "home").exists() or not SessionStore(tmp_path / "home").sessions()
