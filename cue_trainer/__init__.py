@@ -16,11 +16,14 @@ modules above it in this list (tests/test_layout.py checks it):
     framing                what the camera lets the app see, and what to change
     analysis               the streaming pipeline of one session, emitting to a recorder
     recording              the read model: one stored session loaded once, replayed, scored
-    videos, live           a video file into a session; a webcam stream shared by two threads
+    videos, live           a video file into a session (in chunks; one writer stitches them); a webcam stream
+                           shared by two threads
     review, tuning         what the Review shows and exports; threshold sweeps
     progress               the noticing score across sessions, per practitioner and per cue
-    batch, cli             a folder of videos on all cores; the command line
+    batch, cli             many videos on all cores; the command line
     evaluation             detected episodes against hand labels on real clips, blinks, floors (make eval)
+    cluster                many videos, and the chunks of long ones, on a Ray cluster (the only ray import;
+                           optional extra)
 
 ``app/`` (the only package that imports Streamlit) and ``pipelines/`` are entry points too.
 """

@@ -21,6 +21,29 @@ def test_find_videos_takes_videos_by_suffix_and_refuses_a_missing_folder(tmp_pat
         find_videos(tmp_path / "nope")
 
 
+def test_find_videos_takes_a_glob_a_list_file_or_one_video(tmp_path):
+    for rel in ("a/x.mp4", "a/y.webm", "a/b/z.mkv", "a/notes.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"")
+    names = lambda paths: [p.relative_to(tmp_path).as_posix() for p in paths]  # noqa: E731
+    assert names(find_videos(f"{tmp_path}/a/*")) == ["a/x.mp4", "a/y.webm"]
+    assert names(find_videos(f"{tmp_path}/a/**/*.m*")) == ["a/b/z.mkv", "a/x.mp4"]
+    listed = tmp_path / "a" / "list.txt"
+    listed.write_text("# to do\nb/z.mkv\n\n  x.mp4  \n/elsewhere/missing.mp4\n")
+    # Relative to the list's folder, in the list's order; a missing one is reported when processed.
+    assert [str(p) for p in find_videos(listed)] == [str(tmp_path / "a/b/z.mkv"), str(tmp_path / "a/x.mp4"),
+                                                     "/elsewhere/missing.mp4"]
+    assert names(find_videos(tmp_path / "a" / "x.mp4")) == ["a/x.mp4"]
+    with pytest.raises(InputError, match=r"^No video matches .*/a/\*\.mov\.$"):
+        find_videos(f"{tmp_path}/a/*.mov")
+    (tmp_path / "empty.txt").write_text("# nothing yet\n")
+    with pytest.raises(InputError, match=r"^The list .*empty.txt names no video\.$"):
+        find_videos(tmp_path / "empty.txt")
+    (tmp_path / "photo.bin").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\xff\xfe")
+    with pytest.raises(InputError, match=r"is neither a folder, a video nor a list of videos"):
+        find_videos(tmp_path / "photo.bin")
+
+
 def test_a_broken_video_fails_alone_and_the_others_go_on(clip, tmp_path):
     folder = tmp_path / "videos"
     folder.mkdir()

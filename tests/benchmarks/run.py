@@ -8,6 +8,9 @@
 3. ``process`` on a 60 s clip at the default analysis rate, as a multiple of real time.
 4. Sweeping 100 thresholds of one cue over one hour of 15 fps features. Target: under 1 s.
 5. Batch processing of a folder on 2 cores, serial vs parallel, as multiples of real time.
+7. Local pool vs Ray on the same 4 clips, and one long clip in chunks (Ray's start-up apart); the
+   cost of one 60 s chunk on a worker and the driver's stitching and writing rate, for the
+   scaling estimate to N machines.
 6. Live analysis with the opt-in recording off and on, side by side: a 15 fps camera fed in real
    time to a ``LiveSession`` (no browser on the machine here), analysed frames per second, frames
    the recorder dropped, and the recording's size per minute. Target: recording costs <= 10 % of
@@ -177,6 +180,68 @@ def batch_speed(tmp: Path) -> None:
               f"{length / elapsed:.2f}x real time")
 
 
+def ray_vs_local(tmp: Path) -> None:
+    """The same 4 clips on the local pool and on a Ray cluster of this machine, side by side; then
+    one 3-minute clip, which the local pool gives to one process and Ray cuts into 60 s chunks."""
+    from cue_trainer.batch import find_videos, process_many
+    from cue_trainer.cluster import connect, process_many_on_ray
+    from cue_trainer.frames import VideoFileSource
+    from cue_trainer.landmarks import LandmarkDetector
+    from cue_trainer.videos import CHUNK_S, SessionWriter
+
+    folder = tmp / "ray-videos"
+    folder.mkdir()
+    for i in range(4):
+        write_mp4(folder / f"clip{i}.mp4", STEPS, fps=30.0)
+    long = tmp / "ray-long"
+    long.mkdir()
+    write_mp4(long / "three-minutes.mp4", STEPS * 6, fps=30.0)
+    videos, long_videos = find_videos(folder), find_videos(long)
+    length, long_length = 4 * sum(s for s, _ in STEPS), 6 * sum(s for s, _ in STEPS)
+    rt = {}
+    for name, these, seconds in (("4 clips", videos, length), ("1 long clip", long_videos, long_length)):
+        t0 = time.perf_counter()
+        process_many(these, home=tmp / f"local-{name}", profile=default_profile(), fps=10.0, workers=2)
+        rt[("local", name)] = seconds / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    ray = connect(None, num_cpus=2)
+    start_up = time.perf_counter() - t0
+    for name, these, seconds in (("4 clips", videos, length), ("1 long clip", long_videos, long_length)):
+        t0 = time.perf_counter()
+        process_many_on_ray(these, home=tmp / f"ray-{name}", profile=default_profile(), fps=10.0)
+        rt[("ray", name)] = seconds / (time.perf_counter() - t0)
+    ray.shutdown()
+    print(f"[ray] on this machine (2 cores), 10 fps analysis; Ray's start-up (a local cluster) {start_up:.1f} s, "
+          "not counted below (each run includes its workers' model start):")
+    for name, seconds in (("4 clips", length), ("1 long clip", long_length)):
+        print(f"  {name} ({seconds:.0f} s of video): local pool {rt[('local', name)]:.2f}x real time, "
+              f"Ray {rt[('ray', name)]:.2f}x  (Ray/local = {rt[('ray', name)] / rt[('local', name)]:.2f})")
+
+    # What the scaling estimate needs: a worker's cost per chunk, and the driver's rate.
+    source = VideoFileSource(long_videos[0], fps=10.0)
+    with LandmarkDetector() as detector:
+        list(detector.detections(source.chunk(0, CHUNK_S)))  # models warm
+        t0 = time.perf_counter()
+        found = list(detector.detections(source.chunk(1, CHUNK_S), chunk_s=CHUNK_S))
+        chunk_cost = time.perf_counter() - t0
+    store = SessionStore(tmp / "driver")
+    t0 = time.perf_counter()
+    for _ in range(5):
+        writer = SessionWriter(store, source_path="bench", profile=default_profile(), fps=10.0, calibration_s=5.0,
+                               expected_frames=None, duration_s=None)
+        for d in found:
+            writer.add(d)
+        writer.finish()
+    store.close()
+    driver = 5 * len(found) / (time.perf_counter() - t0)
+    per_machine = CHUNK_S / chunk_cost  # seconds of video per second, one detector on a 2-core machine
+    print(f"  one {CHUNK_S:g} s chunk ({len(found)} frames) on one detector: {chunk_cost:.1f} s "
+          f"= {per_machine:.2f}x real time per 2-core machine")
+    print(f"  the driver stitches and writes {driver:,.0f} frames/s (one features row each, events and "
+          f"suggestions besides) = {driver / 10:,.0f} s of 10 fps video per second")
+    print(f"  -> the single writer becomes the bottleneck at about N = {driver / 10 / per_machine:.0f} such machines")
+
+
 def process_speed(tmp: Path) -> None:
     video = write_mp4(tmp / "minute.mp4", STEPS * 2, fps=30.0)
     store = SessionStore(tmp / "home2")
@@ -220,6 +285,7 @@ def main() -> None:
         process_speed(tmp)
         sweep_speed(tmp)
         batch_speed(tmp)
+        ray_vs_local(tmp)
 
 
 if __name__ == "__main__":
