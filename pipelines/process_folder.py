@@ -97,7 +97,12 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.engine != "ray" and args.address is not None:
         p.error("--address goes with --engine ray")
-    return guarded(run, args, prog="process_folder")
+    try:
+        return guarded(run, args, prog="process_folder")
+    except KeyboardInterrupt:
+        print("process_folder: Stopped; the videos finished are stored, and running the same command again "
+              "processes the rest.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
