@@ -449,6 +449,12 @@ class Follower:
         return self.smooth(detections.partner(self.tracker))
 
 
+def load_mediapipe() -> None:
+    """Import MediaPipe's Tasks API now (about a second) rather than when the first detector
+    starts; the app does it once at start-up."""
+    from mediapipe.tasks.python import vision  # noqa: F401
+
+
 #: Every landmarker open now. MediaPipe's own finaliser can hang when the garbage collector runs
 #: it (it waits for the model's thread from inside a collection), so a landmarker is never left to
 #: the collector: a detector closes its own, and any left open by a detector that was dropped

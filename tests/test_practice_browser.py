@@ -185,10 +185,11 @@ def test_coach_session_on_a_laptop(server, fake_webcam):
     t, _ = store.features(sid)
     rate = (len(t) - 1) / (t[-1] - t[0])
     print(f"live analysis: {rate:.1f} frames/s")
-    # The camera sends 15 frames/s; browser, server and models share one 2-core machine. With the
-    # MediaPipe Tasks models 7.8-8.3 analysed per second were measured here (9.7-11.8 with the legacy ones);
-    # issue 12's note says where the rest goes. This guards against a collapse, not the 15 fps target.
-    assert rate >= 6.0, f"{rate:.1f} frames/s analysed"
+    # The camera sends 15 frames/s; browser, server and models share one 2-core machine. 14.6-14.8
+    # analysed per second were measured here (7.8-8.3 before the app froze its start-up objects out
+    # of Streamlit's per-run garbage collection and stopped watching files); 12 leaves room for a
+    # loaded machine and still fails if either comes back.
+    assert rate >= 12.0, f"{rate:.1f} frames/s analysed"
     # The session clock starts when the stream connects, a little after the clip starts playing,
     # so the change shows up at most 2.5 s earlier on the session clock (and never much later).
     (episode,) = [e for e in store.events(sid) if e.cue == "slumped_posture"]

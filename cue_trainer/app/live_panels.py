@@ -72,9 +72,22 @@ def state_text(state: CueState) -> str:
 
 
 @st.fragment(run_every=1.0)
-def status_panel(ctx) -> None:
-    """Session clock, phase and the baseline countdown; refreshes every second (the clock's tick)."""
+def status_panel(ctx, *, unconnected=None, on_no_picture=None) -> None:
+    """Session clock, phase and the baseline countdown; refreshes every second (the clock's tick).
+
+    ``unconnected()`` finds a session whose stream has no processor (any more): one that never
+    connected. With no picture after ``CONNECT_TIMEOUT_S`` it is handed to ``on_no_picture``
+    (which ends it and says so) instead of waiting forever.
+    """
     live = _live(ctx)
+    if live is None and unconnected is not None:
+        live = unconnected()
+        if live is not None and on_no_picture is not None:
+            snap = live.snapshot()
+            if snap.frames_received == 0 and snap.now_s > CONNECT_TIMEOUT_S:
+                on_no_picture(live)
+                return
+            live = None
     if live is None:
         st.caption("Press **START** under the video to turn the camera on. The session begins with the baseline.")
         return

@@ -25,6 +25,24 @@ logger = logging.getLogger(__name__)
 #: within this time, so only a closed tab or a lost camera leaves an incomplete session.
 ABANDON_GRACE_S = 3.0
 
+#: Streams started and not yet taken by their page, by browser session: streamlit-webrtc makes the
+#: processor on its own thread, and a stream that fails before the page's next run would leave its
+#: session (and its detector) unseen. The page takes its own from here on every run.
+_started: dict[str, LiveSession] = {}
+_started_lock = threading.Lock()
+
+
+def stream_started(browser: str, live: LiveSession) -> None:
+    """Note the new stream of browser session ``browser`` (from the processor factory)."""
+    with _started_lock:
+        _started[browser] = live
+
+
+def take_started(browser: str) -> LiveSession | None:
+    """The stream browser session ``browser`` started since it last asked, if any."""
+    with _started_lock:
+        return _started.pop(browser, None)
+
 _BONES = (
     (P.LEFT_SHOULDER, P.RIGHT_SHOULDER), (P.LEFT_SHOULDER, P.LEFT_ELBOW), (P.LEFT_ELBOW, P.LEFT_WRIST),
     (P.RIGHT_SHOULDER, P.RIGHT_ELBOW), (P.RIGHT_ELBOW, P.RIGHT_WRIST), (P.LEFT_SHOULDER, P.LEFT_HIP),

@@ -10,12 +10,13 @@ analysis lives in ``cue_trainer.live``; the webcam boundary in ``app.video``; th
 from types import SimpleNamespace
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from cue_trainer.app import keys, live_panels, style
 from cue_trainer.app.local_link import LocalLink
 from cue_trainer.app.setup import current_setup, setup_panel
-from cue_trainer.app.video import PracticeProcessor, keep_webrtc_on_loopback
+from cue_trainer.app.video import PracticeProcessor, keep_webrtc_on_loopback, stream_started, take_started
 from cue_trainer.live import LiveSession
 from cue_trainer.store import SessionStore
 
@@ -24,11 +25,28 @@ NO_PICTURE = "The camera stream could not connect: no picture reached the app, s
 style.apply()
 keep_webrtc_on_loopback()
 home = SessionStore().home
+browser = get_script_run_ctx().session_id  # this browser tab's session, for streams started off this thread
+
+
+def session_of_stream() -> LiveSession | None:
+    """The running session of this tab's stream, also one whose processor streamlit-webrtc made
+    and dropped (a stream that never connected) before any run of the page saw it."""
+    started = take_started(browser)
+    if started is not None:
+        st.session_state["live_session"] = started
+        st.session_state.pop("no_picture", None)  # a new stream: the last one's outcome is history
+    live = st.session_state.get("live_session")
+    return live if live is not None and not live.ended else None
+
+
 st.markdown("### Practice")
+session_of_stream()
 previous = st.session_state.get("live_session")
 locked = previous is not None and not previous.ended  # a session is running: setup stays as it was
 ended = st.session_state.get("ended_session")
-if st.session_state.pop("no_picture", False):
+# The last stream's outcome stays until the next stream starts (the webcam component reruns the
+# page as it resets, so a message shown for one run only would flash and vanish).
+if st.session_state.get("no_picture", False):
     st.error(f"{NO_PICTURE} If this computer is offline, choose “Local link” under Camera connection below.")
 elif ended is not None and not locked:
     with st.container(horizontal=True, vertical_alignment="center", key="saved"):
@@ -51,8 +69,10 @@ def stop(live: LiveSession) -> None:
     if live.snapshot().frames_received == 0:
         live.stop(status="incomplete", note=NO_PICTURE)
         st.session_state["no_picture"] = True
+        st.session_state.pop("ended_session", None)
     else:
         st.session_state["ended_session"] = live.stop()
+        st.session_state.pop("no_picture", None)
     st.session_state["stop_stream"] = True
     st.session_state.pop("live_session", None)
     local = st.session_state.pop("local", None)
@@ -63,8 +83,8 @@ def stop(live: LiveSession) -> None:
 def on_stream_change() -> None:
     # The webcam component's STOP: end the session exactly as Stop does, not as "incomplete".
     ctx = st.session_state.get("practice")
-    live = st.session_state.get("live_session")
-    if ctx is not None and not ctx.state.playing and live is not None and not live.ended:
+    live = session_of_stream()
+    if ctx is not None and not ctx.state.playing and live is not None:
         stop(live)
 
 
@@ -75,6 +95,7 @@ def make_processor() -> PracticeProcessor:
         mode=setup.mode, calibration_s=setup.calibration_s, suggestion_visible_s=setup.suggestion_visible_s,
         record=setup.record,
     )
+    stream_started(browser, live)
     return PracticeProcessor(live, overlay=setup.overlay)
 
 
@@ -125,7 +146,8 @@ if setup.consented:
             st.session_state["live_session"] = ctx.video_processor.live
     running = ctx.video_processor is not None and not ctx.video_processor.live.ended
     with side:
-        live_panels.status_panel(ctx)
+        live_panels.status_panel(ctx, unconnected=session_of_stream,
+                                 on_no_picture=lambda live: (stop(live), st.rerun(scope="app")))
         live_panels.controls_panel(ctx, on_stop=lambda live: (stop(live), st.rerun(scope="app")))
         live_panels.cue_panel(ctx, coach=setup.mode == "coach", alert=setup.alert)
     keys.install()
