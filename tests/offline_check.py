@@ -70,6 +70,10 @@ def main(webcam: Path, home: Path) -> dict:
             result["webrtc_message"] = None
         page.locator("iframe[title*='webrtc']").scroll_into_view_if_needed()
         page.screenshot(path=str(home / "offline-webrtc.png"))
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: the sentence right under the video
+        page.wait_for_timeout(800)
+        page.locator("iframe[title*='webrtc']").scroll_into_view_if_needed()
+        page.screenshot(path=str(home / "offline-webrtc-390.png"))
     return result
 
 

@@ -343,7 +343,7 @@ def test_live_practice_works_with_only_loopback(fake_webcam, tmp_path):
                                       f'"{fake_webcam}" "{home}"'],
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )
-    for name in ("offline-local-link.png", "offline-webrtc.png"):
+    for name in ("offline-local-link.png", "offline-webrtc.png", "offline-webrtc-390.png"):
         if (home / name).exists():
             shutil.copy(home / name, ARTIFACTS / name)
     assert ran.returncode == 0, ran.stderr[-3000:]

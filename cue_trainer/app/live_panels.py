@@ -72,12 +72,13 @@ def state_text(state: CueState) -> str:
 
 
 @st.fragment(run_every=1.0)
-def status_panel(ctx, *, unconnected=None, on_no_picture=None) -> None:
+def status_panel(ctx, *, unconnected=None, on_no_picture=None, notice: str | None = None) -> None:
     """Session clock, phase and the baseline countdown; refreshes every second (the clock's tick).
 
     ``unconnected()`` finds a session whose stream has no processor (any more): one that never
     connected. With no picture after ``CONNECT_TIMEOUT_S`` it is handed to ``on_no_picture``
-    (which ends it and says so) instead of waiting forever.
+    (which ends it and says so) instead of waiting forever. ``notice``: what to say, before a
+    stream runs, about how the last one ended.
     """
     live = _live(ctx)
     if live is None and unconnected is not None:
@@ -89,6 +90,8 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None) -> None:
                 return
             live = None
     if live is None:
+        if notice:
+            st.error(notice)
         st.caption("Press **START** under the video to turn the camera on. The session begins with the baseline.")
         return
     if st.session_state.get("controls_for") != live.session_id:

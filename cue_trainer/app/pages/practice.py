@@ -44,11 +44,7 @@ session_of_stream()
 previous = st.session_state.get("live_session")
 locked = previous is not None and not previous.ended  # a session is running: setup stays as it was
 ended = st.session_state.get("ended_session")
-# The last stream's outcome stays until the next stream starts (the webcam component reruns the
-# page as it resets, so a message shown for one run only would flash and vanish).
-if st.session_state.get("no_picture", False):
-    st.error(f"{NO_PICTURE} If this computer is offline, choose “Local link” under Camera connection below.")
-elif ended is not None and not locked:
+if ended is not None and not locked:
     with st.container(horizontal=True, vertical_alignment="center", key="saved"):
         st.success(f"Session {ended} is saved.", width=260)
         if st.button(f"Review session {ended}", type="primary", icon=":material/insights:", key="to_review"):
@@ -146,7 +142,11 @@ if setup.consented:
             st.session_state["live_session"] = ctx.video_processor.live
     running = ctx.video_processor is not None and not ctx.video_processor.live.ended
     with side:
-        live_panels.status_panel(ctx, unconnected=session_of_stream,
+        # The last stream's outcome stays beside the video until the next stream starts (the webcam
+        # component reruns the page as it resets: a message shown for one run would flash and vanish).
+        notice = (f"{NO_PICTURE} If this computer is offline, choose “Local link” under Camera connection above."
+                  if st.session_state.get("no_picture") else None)
+        live_panels.status_panel(ctx, unconnected=session_of_stream, notice=notice,
                                  on_no_picture=lambda live: (stop(live), st.rerun(scope="app")))
         live_panels.controls_panel(ctx, on_stop=lambda live: (stop(live), st.rerun(scope="app")))
         live_panels.cue_panel(ctx, coach=setup.mode == "coach", alert=setup.alert)
