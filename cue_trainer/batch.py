@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from cue_trainer import InputError
+from cue_trainer.frames import is_url
 from cue_trainer.profiles import Profile, parse_profile
 from cue_trainer.store import SessionStore
 from cue_trainer.videos import CHUNK_S, VIDEO_SUFFIXES, process_video
@@ -44,14 +45,15 @@ def stored_videos(home: str | os.PathLike) -> set[str]:
         store.close()
 
 
-def find_videos(where: str | os.PathLike) -> list[Path]:
+def find_videos(where: str | os.PathLike) -> list[Path | str]:
     """The videos to process, as absolute paths:
 
     - a folder: the video files directly in it (by extension), sorted by name;
     - a glob pattern (``*``, ``?``, ``[``; ``**`` for sub-folders): the video files it matches, sorted;
-    - a list file (any other file): one path per line, relative to the list's folder; blank
-      lines and lines starting with ``#`` are skipped. Listed paths are taken as they are: one
-      that is missing is reported when it is processed, and the rest go on;
+    - a list file (any other file): one path per line, relative to the list's folder, or an address
+      (``https://…``, kept as it is); blank lines and lines starting with ``#`` are skipped. Listed
+      videos are taken as they are: one that is missing is reported when it is processed, and the
+      rest go on;
     - a single video file.
 
     Raises:
@@ -71,8 +73,8 @@ def find_videos(where: str | os.PathLike) -> list[Path]:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             raise InputError(f"{path} is neither a folder, a video nor a list of videos (one path per line).") from None
-        videos = [(path.parent / line.strip()).resolve() for line in lines
-                  if line.strip() and not line.strip().startswith("#")]
+        entries = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+        videos = [e if is_url(e) else (path.parent / e).resolve() for e in entries]
         if not videos:
             raise InputError(f"The list {path} names no video.")
         return videos
@@ -99,7 +101,7 @@ def _one(video: str, home: str, profile_toml: str, fps: float | None, calibratio
 
 
 def process_many(
-    videos: list[Path],
+    videos: list[Path | str],
     *,
     home: str | os.PathLike,
     profile: Profile,

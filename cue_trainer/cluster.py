@@ -147,7 +147,7 @@ class _Video:
 
 
 def process_many_on_ray(
-    videos: list[Path],
+    videos: list[Path | str],
     *,
     home: str | os.PathLike,
     profile: Profile,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,12 @@ class Frame:
         return self.rgb.shape[1], self.rgb.shape[0]
 
 
-def _open_video(path: Path) -> cv2.VideoCapture:
+def is_url(location: str | os.PathLike) -> bool:
+    """Whether ``location`` is an address (``https://…``) rather than a path on this computer."""
+    return isinstance(location, str) and re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", location) is not None
+
+
+def _open_video(path: Path | str) -> cv2.VideoCapture:
     """Open a video with its display rotation applied: a phone video tagged "rotate 90°" yields
     upright frames (this OpenCV build does not apply the tag unless asked)."""
     cap = cv2.VideoCapture(str(path))
@@ -79,7 +85,7 @@ class VideoFileSource:
     """Frames of a video file, optionally thinned to an analysis rate.
 
     Args:
-        path: the video file.
+        path: the video file, or its address (``https://…``: FFmpeg reads it, seeking by range requests).
         fps: analysis rate in frames per second; ``None`` keeps every frame. Frames are picked by
             their timestamps, so a 30 fps file analysed at 10 fps yields every third frame.
 
@@ -88,20 +94,24 @@ class VideoFileSource:
     """
 
     def __init__(self, path: str | os.PathLike, *, fps: float | None = None) -> None:
-        self.path = Path(path)
+        self.path = path if is_url(path) else Path(path)
         if fps is not None and not (fps > 0 and math.isfinite(fps)):
             raise InputError(f"The analysis rate must be a positive number of frames per second, not {fps}.")
         self.analysis_fps = fps
-        if not self.path.exists():
-            raise InputError(f"There is no file at {self.path}.")
-        if self.path.is_dir():
-            raise InputError(f"{self.path} is a folder, not a video file.")
-        if not self.path.is_file():  # a device such as /dev/null, a pipe, a socket
-            raise InputError(f"{self.path} is not a regular file, so it cannot be read as a video.")
+        if not is_url(path):
+            if not self.path.exists():
+                raise InputError(f"There is no file at {self.path}.")
+            if self.path.is_dir():
+                raise InputError(f"{self.path} is a folder, not a video file.")
+            if not self.path.is_file():  # a device such as /dev/null, a pipe, a socket
+                raise InputError(f"{self.path} is not a regular file, so it cannot be read as a video.")
         cap = _open_video(self.path)
         ok, first = cap.read() if cap.isOpened() else (False, None)
         if not ok or first is None:
             cap.release()
+            if is_url(path) and not cap.isOpened():
+                raise InputError(f"{path} could not be opened (check that the address is right and that this "
+                                 "computer can reach it).")
             raise InputError(f"{self.path} is not a video this program can read (it may be empty, corrupt or not a video).")
         self.native_fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
         if not (0 < self.native_fps < 1000):

@@ -18,7 +18,7 @@ from typing import Callable
 
 from cue_trainer.analysis import Analysis
 from cue_trainer.clock import format_clock
-from cue_trainer.frames import VideoFileSource
+from cue_trainer.frames import VideoFileSource, is_url
 from cue_trainer.landmarks import Detections, Follower, LandmarkDetector
 from cue_trainer.profiles import Profile
 from cue_trainer.records import CueEvent, Suggestion
@@ -196,7 +196,8 @@ def process_video(
         detector = detector or LandmarkDetector()
     except KeyboardInterrupt:
         raise Interrupted(None) from None
-    writer = SessionWriter(store, source_path=source_name or str(Path(path).resolve()), profile=profile, fps=fps,
+    name = source_name or (path if is_url(path) else str(Path(path).resolve()))
+    writer = SessionWriter(store, source_path=name, profile=profile, fps=fps,
                            calibration_s=calibration_s, expected_frames=source.expected_frames,
                            duration_s=source.duration_s)
     try:

@@ -6,12 +6,16 @@ and stops afterwards; this process is its driver, as ``process_folder.py --engin
 """
 from __future__ import annotations
 
+import http.server
+import io
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -261,6 +265,69 @@ def test_the_pipelines_run_on_the_cluster_as_a_person_runs_them(on_ray, cluster,
     assert lines[0].startswith("processed") and lines[0].split()[1] == str(folder / "steady.mp4")
     assert lines[1].startswith("failed") and "is not a video this program can read" in lines[1]
     assert "of video" in ran.stderr and "real time" in ran.stderr and "2/2" in ran.stderr
+
+
+class RangeFiles(http.server.SimpleHTTPRequestHandler):
+    """A plain file server that answers range requests (as web servers and object stores do), so
+    that FFmpeg can seek in a video it reads by address."""
+
+    def end_headers(self):
+        self.send_header("Accept-Ranges", "bytes")
+        super().end_headers()
+
+    def send_head(self):
+        wanted = self.headers.get("Range")
+        if not wanted:
+            return super().send_head()
+        try:
+            f = open(self.translate_path(self.path), "rb")
+        except OSError:
+            self.send_error(404)
+            return None
+        with f:
+            size = os.fstat(f.fileno()).st_size
+            first, _, last = wanted.removeprefix("bytes=").partition("-")
+            start, end = int(first), min(int(last) if last else size - 1, size - 1)
+            f.seek(start)
+            body = f.read(end - start + 1)
+        self.send_response(206)
+        self.send_header("Content-Type", "video/mp4")
+        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_videos_given_as_addresses_are_read_by_every_worker(cluster, folder, on_ray, tmp_path):
+    """A list file of URLs (as from a file server or an object store): the chunked clip read by
+    address, seeks and all, gives the session its file gives; an address that answers nothing
+    fails alone."""
+    from cue_trainer.cluster import process_many_on_ray
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(RangeFiles, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        listed = tmp_path / "urls.txt"
+        listed.write_text(f"{base}/pair.mp4\n{base}/missing.mp4\n")
+        videos = find_videos(listed)
+        assert videos == [f"{base}/pair.mp4", f"{base}/missing.mp4"]
+        results = process_many_on_ray(videos, home=tmp_path / "home", profile=default_profile(), calibration_s=5.0,
+                                      chunk_s=CHUNK_S, address=cluster)
+    finally:
+        server.shutdown()
+    assert [r.status for r in results] == ["processed", "failed"]
+    assert results[1].error == (f"{base}/missing.mp4 could not be opened (check that the address is right and "
+                                "that this computer can reach it).")
+    by_url, by_file = SessionStore(tmp_path / "home"), SessionStore(on_ray[0])
+    (url_session,) = by_url.sessions()
+    assert url_session.source_path == f"{base}/pair.mp4" and url_session.status == "complete"
+    file_id = _sessions(on_ray[0])[str(folder / "pair.mp4")]
+    assert by_url.events(url_session.id) == by_file.events(file_id)
+    np.testing.assert_array_equal(by_url.features(url_session.id)[1], by_file.features(file_id)[1])
 
 
 def test_without_ray_engine_ray_is_one_sentence_on_how_to_install_it(folder):
