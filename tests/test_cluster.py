@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
@@ -111,8 +112,36 @@ def cluster(tmp_path_factory):
         import ray
 
         ray.shutdown()
-        subprocess.run([_ray_cli(), "stop", "--force"], capture_output=True, env=env, timeout=120)
+        _stop_cluster(temp)
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def _stop_cluster(temp: Path) -> None:
+    """Stop this module's cluster only (``ray stop`` would stop every Ray cluster of the user): the
+    processes started with its temp dir, and everything they started."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                table[int(entry.name)] = (ppid, (entry / "cmdline").read_bytes())
+            except (OSError, ValueError, IndexError):
+                continue
+    ours = {pid for pid, (_, cmd) in table.items() if str(temp).encode() in cmd}
+    while True:
+        more = {pid for pid, (ppid, _) in table.items() if ppid in ours} - ours
+        if not more:
+            break
+        ours |= more
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in ours:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in ours):
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
