@@ -63,6 +63,7 @@ def test_play_on_a_missed_moment_seeks_the_video_to_three_seconds_before_it(serv
             page = browser.new_page(viewport={"width": width, "height": height})
             open_review(page, url, sid)
             rows = page.locator(".st-key-moments").get_by_text(re.compile("not marked"))
+            rows.first.wait_for(timeout=15_000)  # the list's rows are drawn just after its frame
             assert rows.count() == len(missed)
             listed = page.locator(".st-key-moments").inner_text()
             assert listed.index("not marked") < listed.index("Suggestion at")  # missed moments come first
@@ -87,7 +88,7 @@ def test_a_video_that_has_moved_is_one_sentence_and_the_review_still_works(serve
             open_review(page, url, sid)
             assert page.get_by_text(f"The video {clip} has moved or been deleted; the Review works without it.").is_visible()
             assert page.evaluate(VIDEO_STATE_JS) is None
-            assert page.locator(".st-key-moments").get_by_text(re.compile("not marked")).count() >= 1
+            page.locator(".st-key-moments").get_by_text(re.compile("not marked")).first.wait_for(timeout=15_000)
             assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         moved.rename(clip)

@@ -47,6 +47,7 @@ def test_review_page_in_a_browser(served, tmp_path):
             assert headline == "You noticed 1 of 1 change, typically 1.0 s after it began; 1 mark matched nothing."
             # Every chart fits the page's width: the whole time axis is on screen, nothing clipped.
             charts = page.locator(".vega-embed")
+            charts.nth(8).wait_for(timeout=15_000)  # drawn one after another
             assert charts.count() == 9
             for i in range(charts.count()):
                 box = charts.nth(i).bounding_box()
