@@ -1,8 +1,8 @@
 """Batch processing: many videos into sessions, in parallel across this machine's CPU cores (the
 ``local`` engine; ``cluster`` is the Ray engine).
 
-Owns: ``find_videos`` (a folder, a list file or a glob), ``stored_videos``, ``BatchItem`` and
-``process_many``. Imports: profiles, store, videos. Each worker process has its own detector and
+Owns: ``find_videos`` (a folder, a list file or a glob), ``stored_videos``, ``BatchItem``,
+``Ledger`` (each video's outcome, both engines) and ``process_many``. Imports: profiles, store, videos. Each worker process has its own detector and
 store connection (SQLite WAL serialises their short writes).
 """
 from __future__ import annotations
@@ -43,6 +43,31 @@ def stored_videos(home: str | os.PathLike) -> set[str]:
         return {s.source_path for s in store.sessions() if s.source == "video" and s.status == "complete"}
     finally:
         store.close()
+
+
+class Ledger:
+    """What happened to each video of a batch, on either engine: the videos the store in ``home``
+    holds as complete sessions are recorded as skipped at once, the rest are ``todo``; ``record``
+    notes an outcome (and calls ``on_done``); ``items`` lists them in the order of ``videos``."""
+
+    def __init__(self, videos: list[Path | str], home: str | os.PathLike,
+                 on_done: Callable[[BatchItem], None] | None = None) -> None:
+        self.order = [str(v) for v in videos]
+        self.on_done = on_done
+        self.results: dict[str, BatchItem] = {}
+        done = stored_videos(home)
+        self.todo = [v for v in self.order if v not in done]
+        for v in self.order:
+            if v in done:
+                self.record(BatchItem(v, "skipped"))
+
+    def record(self, item: BatchItem) -> None:
+        self.results[item.video] = item
+        if self.on_done:
+            self.on_done(item)
+
+    def items(self) -> list[BatchItem]:
+        return [self.results[v] for v in self.order]
 
 
 def find_videos(where: str | os.PathLike) -> list[Path | str]:
@@ -115,30 +140,18 @@ def process_many(
     complete sessions (matched by absolute path). ``workers`` processes in parallel (default: the
     number of CPU cores; 1 runs in this process), a video each. ``chunk_s``: where the models
     restart (see ``process_video``). Results come back in the order of ``videos``."""
-    done = stored_videos(home)
-    results: dict[str, BatchItem] = {}
-
-    def record(item: BatchItem) -> None:
-        results[item.video] = item
-        if on_done:
-            on_done(item)
-
-    todo = []
-    for v in map(str, videos):
-        if v in done:
-            record(BatchItem(v, "skipped"))
-        else:
-            todo.append(v)
+    ledger = Ledger(videos, home, on_done)
+    todo = ledger.todo
     args = (str(home), profile.to_toml(), fps, calibration_s, chunk_s)
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         for v in todo:
-            record(_one(v, *args))
+            ledger.record(_one(v, *args))
     else:
         tries: dict[str, int] = {}
         while todo:
-            todo = _pool_round(todo, args, workers, record, tries)
-    return [results[str(v)] for v in videos]
+            todo = _pool_round(todo, args, workers, ledger.record, tries)
+    return ledger.items()
 
 
 def _pool_round(todo: list[str], args: tuple, workers: int, record, tries: dict[str, int]) -> list[str]:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from cue_trainer import InputError
-from cue_trainer.batch import BatchItem, stored_videos
+from cue_trainer.batch import BatchItem, Ledger
 from cue_trainer.frames import VideoFileSource, chunk_index
 from cue_trainer.profiles import Profile
 from cue_trainer.store import SessionStore
@@ -110,9 +110,6 @@ class ChunkWorker:
     def __init__(self) -> None:
         self.detector = None
 
-    def pid(self) -> int:
-        return os.getpid()
-
     def probe(self, video: str, fps: float | None, chunk_s: float) -> dict:
         """How the video is to be cut: its chunks and what its container says, or ``error``: the
         one sentence why it cannot be read."""
@@ -139,8 +136,8 @@ class ChunkWorker:
 class _Video:
     """A video on its way through the cluster: chunks back so far, and its session once chunk 0 is in."""
 
-    def __init__(self, video: str, plan: dict) -> None:
-        self.video, self.plan = video, plan
+    def __init__(self, plan: dict) -> None:
+        self.plan = plan
         self.chunks: dict[int, list] = {}
         self.next = 0
         self.writer: SessionWriter | None = None
@@ -168,22 +165,10 @@ def process_many_on_ray(
     ray = connect(address)
     from ray.exceptions import RayActorError, RayTaskError
 
-    done = stored_videos(home)
-    results: dict[str, BatchItem] = {}
-
-    def record(item: BatchItem) -> None:
-        results[item.video] = item
-        if on_done:
-            on_done(item)
-
-    todo = []
-    for v in map(str, videos):
-        if v in done:
-            record(BatchItem(v, "skipped"))
-        else:
-            todo.append(v)
+    ledger = Ledger(videos, home, on_done)
+    record, todo = ledger.record, ledger.todo
     if not todo:
-        return [results[str(v)] for v in videos]
+        return ledger.items()
     n = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     # A worker that dies (killed, out of memory, a lost node) is started again, and the chunks it
     # held are tried once more; a chunk that stops a worker twice fails its video.
@@ -198,7 +183,7 @@ def process_many_on_ray(
             if "error" in plan:
                 record(BatchItem(v, "failed", error=plan["error"]))
                 continue
-            open_videos[v] = _Video(v, plan)
+            open_videos[v] = _Video(plan)
             queue.extend((v, k) for k in range(plan["chunks"]))
         in_flight: dict = {}
         load = {i: 0 for i in range(len(actors))}
@@ -261,7 +246,7 @@ def process_many_on_ray(
         store.close()
         for actor in actors:
             ray.kill(actor)
-    return [results[str(v)] for v in videos]
+    return ledger.items()
 
 
 def ray_starmap(fn: Callable, arglists: list[tuple], *, address: str | None = None) -> list:
