@@ -145,14 +145,11 @@ class VideoFileSource:
         container counts fewer frames than it holds."""
         return self._frames(k, chunk_s, to_end)
 
-    def _step(self) -> float:
-        return 0.0 if self.analysis_fps is None else 1.0 / self.analysis_fps
-
     def _frames(self, k: int = 0, chunk_s: float | None = None, to_end: bool = True) -> Iterator[Frame]:
         # Which frames are analysed depends on the frame index alone (timestamps come from the index:
         # container timestamps are unreliable in many files, and the session clock must be
         # monotonic), so the start of a chunk is found by counting, without reading.
-        step = self._step()
+        step = 0.0 if self.analysis_fps is None else 1.0 / self.analysis_fps
         index, next_t = 0, 0.0
         while k > 0:
             t = index / self.native_fps

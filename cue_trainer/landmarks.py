@@ -550,7 +550,7 @@ class LandmarkDetector:
         with quiet_native_stderr():
             found = self._finish(frame, self._submit(frame, "pose"))
         lm = found.partner() if self._static else self._follow(found)  # photos are unrelated: each chooses afresh
-        self._end_quiet(lm)
+        self._end_quiet(lm.has_pose and lm.has_face)
         return lm
 
     def detections(self, frames: Iterable[Frame], *, chunk_s: float | None = None) -> Iterator[Detections]:
@@ -585,21 +585,17 @@ class LandmarkDetector:
                 if len(pending) < 2:
                     continue
                 found = self._finish(*pending.popleft())
-            if found.poses and found.faces or time.monotonic() > self._quiet_until:
-                self._start_quiet.close()
+            self._end_quiet(bool(found.poses and found.faces))
             yield found
         while pending:
             with quiet_native_stderr():
                 found = self._finish(*pending.popleft())
             yield found
 
-    def stream(self, frames: Iterable[Frame], *, chunk_s: float | None = None) -> Iterator[Landmarks]:
-        """The partner's landmarks in each of ``frames``: ``detections`` followed by a fresh ``Follower``."""
-        follow = Follower()
-        return map(follow, self.detections(frames, chunk_s=chunk_s))
-
-    def _end_quiet(self, lm: Landmarks) -> None:
-        if (lm.has_pose and lm.has_face) or time.monotonic() > self._quiet_until:
+    def _end_quiet(self, seen: bool) -> None:
+        """Stop holding back the start-up notices once a body and a face have been seen (the
+        models have said all they say at start), or after ten seconds."""
+        if seen or time.monotonic() > self._quiet_until:
             self._start_quiet.close()
 
     def _run(self, name: str, image, ms: int):
@@ -645,7 +641,7 @@ class LandmarkDetector:
             self._follow = Follower()
         self._last_t = frame.t
         ms += self._offset_ms
-        if restart and not self._static:
+        if restart:
             blank = Image(image_format=ImageFormat.SRGB, data=np.zeros_like(frame.rgb))
             for name in self._models:
                 self._threads[name].submit(self._restart, name, blank, ms - 1)

@@ -40,9 +40,7 @@ def session_of_stream() -> LiveSession | None:
 
 
 st.markdown("### Practice")
-session_of_stream()
-previous = st.session_state.get("live_session")
-locked = previous is not None and not previous.ended  # a session is running: setup stays as it was
+locked = session_of_stream() is not None  # a session is running: setup stays as it was
 ended = st.session_state.get("ended_session")
 if ended is not None and not locked:
     with st.container(horizontal=True, vertical_alignment="center", key="saved"):
