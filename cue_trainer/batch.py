@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from cue_trainer import InputError
 from cue_trainer.frames import is_url
 from cue_trainer.profiles import Profile, parse_profile
 from cue_trainer.store import SessionStore
-from cue_trainer.videos import CHUNK_S, VIDEO_SUFFIXES, process_video
+from cue_trainer.videos import CHUNK_S, VIDEO_SUFFIXES, Interrupted, process_video
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,30 @@ def find_videos(where: str | os.PathLike) -> list[Path | str]:
     raise InputError(f"There is no folder at {path}.")
 
 
+#: In a pool's worker process: set by the parent on Ctrl-C (``_pool_round``); None in the parent.
+_STOP = None
+
+
+def _worker_start(stop) -> None:
+    """Each pool process starts with Ctrl-C held back (the parent blocks it while it starts them);
+    here the process ignores it for good — a press is the parent's, which sets ``stop`` — and
+    drops one that came while it started, before it could be half-way through an import."""
+    global _STOP
+    _STOP = stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _one(video: str, home: str, profile_toml: str, fps: float | None, calibration_s: float | None,
          chunk_s: float | None) -> BatchItem:
+    stop = _STOP.is_set if _STOP is not None else None
+    if stop is not None and stop():
+        raise Interrupted(None)  # queued before the press
     store = SessionStore(home)
     try:
         profile = parse_profile(profile_toml, origin="the batch profile")
-        r = process_video(video, store=store, profile=profile, fps=fps, calibration_s=calibration_s, chunk_s=chunk_s)
+        r = process_video(video, store=store, profile=profile, fps=fps, calibration_s=calibration_s, chunk_s=chunk_s,
+                          stop=stop)
         return BatchItem(video, "processed", r.session_id, duration_s=r.duration_s)
     except InputError as e:
         return BatchItem(video, "failed", error=str(e))
@@ -163,17 +182,31 @@ def _pool_round(todo: list[str], args: tuple, workers: int, record, tries: dict[
     # "spawn": forking a process that already runs MediaPipe's threads crashes the children.
     spawn = multiprocessing.get_context("spawn")
     again = []
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=spawn) as pool:
-        futures = {pool.submit(_one, v, *args): v for v in todo}
-        for f in as_completed(futures):
-            video = futures[f]
-            try:
-                record(f.result())
-            except BrokenProcessPool:
-                tries[video] = tries.get(video, 0) + 1
-                if tries[video] < 2:
-                    again.append(video)
-                else:
-                    record(BatchItem(video, "failed", error=f"The worker analysing {video} stopped unexpectedly, twice; "
-                                                            "it may be too large for this computer's memory."))
+    stop = spawn.Event()
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=spawn,
+                             initializer=_worker_start, initargs=(stop,)) as pool:
+        # Ctrl-C is this process's alone: the workers, started as the videos are submitted, inherit
+        # it blocked and then ignore it, and stop at their frame's end when told to. A press while
+        # they start waits here until they have started.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            futures = {pool.submit(_one, v, *args): v for v in todo}
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        try:
+            for f in as_completed(futures):
+                video = futures[f]
+                try:
+                    record(f.result())
+                except BrokenProcessPool:
+                    tries[video] = tries.get(video, 0) + 1
+                    if tries[video] < 2:
+                        again.append(video)
+                    else:
+                        record(BatchItem(video, "failed", error=f"The worker analysing {video} stopped unexpectedly, "
+                                                                "twice; it may be too large for this computer's memory."))
+        except KeyboardInterrupt:
+            stop.set()  # each open session is ended as incomplete
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return again

@@ -1,7 +1,7 @@
 """Processing a recorded video: a file becomes a stored session.
 
 Owns: ``VIDEO_SUFFIXES`` (what counts as a video, for folders and uploads), ``ProcessResult``,
-``process_video`` (and ``Interrupted``), ``SessionWriter`` and ``CHUNK_S`` and the temporary folders of uploads. Imports: frames, landmarks, profiles, records, store, analysis, clock.
+``process_video`` (with ``Interrupted`` and ``ctrl_c_between_frames``), ``SessionWriter`` and ``CHUNK_S`` and the temporary folders of uploads. Imports: frames, landmarks, profiles, records, store, analysis, clock.
 """
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import socket
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +68,37 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, session_id: int | None) -> None:
         super().__init__(session_id)
         self.session_id = session_id
+
+
+@contextlib.contextmanager
+def ctrl_c_between_frames():
+    """Ctrl-C takes effect between two frames: inside, the first press is only noted, and the
+    ``stop_if_pressed`` yielded raises ``KeyboardInterrupt`` at the next frame's end; a second press
+    raises at once. A press landing anywhere in a frame could stop a library half-way through
+    building an object (MediaPipe's ``Image``, whose clean-up then prints a traceback as the program
+    ends). Where Python's own Ctrl-C handler is not in place (another thread, the app, a worker that
+    ignores it) nothing changes."""
+    pressed = []
+
+    def stop_if_pressed() -> None:
+        if pressed:
+            raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield stop_if_pressed
+        return
+
+    def note(signum, frame) -> None:
+        if pressed:
+            raise KeyboardInterrupt
+        pressed.append(signum)
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield stop_if_pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @dataclass(frozen=True)
@@ -170,6 +203,7 @@ def process_video(
     progress: Callable[[int, int | None], None] | None = None,
     source_name: str | None = None,
     chunk_s: float | None = CHUNK_S,
+    stop: Callable[[], bool] | None = None,
 ) -> ProcessResult:
     """Turn a video file into a stored session.
 
@@ -185,34 +219,43 @@ def process_video(
             so that the same file named another way is the same video; e.g. an upload's name).
         chunk_s: where the models restart (``CHUNK_S``; the same on every engine so that sessions
             agree; None: never).
+        stop: asked after each frame (and once the models are loaded): when it says True, the
+            analysis stops as on Ctrl-C (a batch's worker processes, which leave Ctrl-C to the parent).
 
     Raises:
         InputError: the file is missing or not a readable video; nothing is stored then.
-        Interrupted: Ctrl-C; the session made so far is kept as incomplete.
+        Interrupted: Ctrl-C (or ``stop``); the session made so far is kept as incomplete.
     """
     source = VideoFileSource(path, fps=fps)  # validates before anything is written
     own_detector = detector is None
-    try:
-        detector = detector or LandmarkDetector()
-    except KeyboardInterrupt:
-        raise Interrupted(None) from None
     name = source_name or (path if is_url(path) else str(Path(path).resolve()))
-    writer = SessionWriter(store, source_path=name, profile=profile, fps=fps,
-                           calibration_s=calibration_s, expected_frames=source.expected_frames,
-                           duration_s=source.duration_s)
-    try:
-        # Two frames in flight (the next frame's body model runs while this one's face finishes).
-        with contextlib.closing(detector.detections(source, chunk_s=chunk_s)) as found:
-            for detections in found:
-                writer.add(detections)
-                if progress is not None:
-                    progress(writer.frames, source.expected_frames)
-        return writer.finish()
-    except BaseException as error:
-        writer.abort()
-        if isinstance(error, KeyboardInterrupt):
-            raise Interrupted(writer.session_id) from None
-        raise
-    finally:
-        if own_detector:
-            detector.close()
+    with ctrl_c_between_frames() as stop_if_pressed:
+        def stop_if_asked() -> None:
+            stop_if_pressed()
+            if stop is not None and stop():
+                raise KeyboardInterrupt
+
+        detector = detector or LandmarkDetector()  # a press while the models load is taken just after
+        writer = None
+        try:
+            stop_if_asked()
+            writer = SessionWriter(store, source_path=name, profile=profile, fps=fps,
+                                   calibration_s=calibration_s, expected_frames=source.expected_frames,
+                                   duration_s=source.duration_s)
+            # Two frames in flight (the next frame's body model runs while this one's face finishes).
+            with contextlib.closing(detector.detections(source, chunk_s=chunk_s)) as found:
+                for detections in found:
+                    writer.add(detections)
+                    if progress is not None:
+                        progress(writer.frames, source.expected_frames)
+                    stop_if_asked()
+            return writer.finish()
+        except BaseException as error:
+            if writer is not None:
+                writer.abort()
+            if isinstance(error, KeyboardInterrupt):
+                raise Interrupted(writer.session_id if writer else None) from None
+            raise
+        finally:
+            if own_detector:
+                detector.close()

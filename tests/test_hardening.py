@@ -20,7 +20,7 @@ from cue_trainer.labels import MAX_LABELS, read_labels
 from cue_trainer.profiles import default_profile
 from cue_trainer.records import Label
 from cue_trainer.store import MIGRATIONS, SessionStore, StoreFault
-from cue_trainer.videos import UPLOAD_PREFIX, remove_stale_uploads
+from cue_trainer.videos import UPLOAD_PREFIX, ctrl_c_between_frames, remove_stale_uploads
 from tests.clips import CLIPS, write_mp4, write_sideways_mp4
 from tests.processes import REPO, run_cli, run_script
 
@@ -153,6 +153,50 @@ def test_ctrl_c_names_the_session_this_run_created(long_clip, home, clip, after_
     assert statuses[1] == "complete"
     if after_s > 1:
         assert statuses[2] == "incomplete"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after_s", [1.0, 7.0])  # while the modules load; while both workers analyse
+def test_ctrl_c_stops_a_folder_batch_with_one_sentence_and_its_sessions_incomplete(tmp_path, long_clip, after_s):
+    # A terminal sends Ctrl-C to the whole process group: the batch and its worker processes. A
+    # worker that was still importing printed a traceback; now the workers leave Ctrl-C to the batch.
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for name in ("a.mp4", "b.mp4"):
+        (videos / name).write_bytes(long_clip.read_bytes())
+    home = tmp_path / "home"
+    proc = subprocess.Popen([sys.executable, "pipelines/process_folder.py", str(videos), "--home", str(home),
+                             "--workers", "2"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(after_s)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    said = [line for line in err.splitlines() if line.strip() and not line.startswith("Processing:")]
+    assert len(said) == 1 and re.fullmatch(r"process_folder: Stopped(; the videos finished are stored, and running "
+                                           r"the same command again processes the rest)?\.", said[0]), err
+    sessions = SessionStore(home).sessions() if home.exists() else []
+    # Each ended by its worker ("interrupted"), not left open by a killed one, and none as if whole.
+    assert all((s.status, s.note) == ("incomplete", "Processing was interrupted.") for s in sessions), sessions
+    if after_s > 5:
+        assert len(sessions) == 2, err  # both were being analysed
+
+
+def test_ctrl_c_waits_for_the_end_of_the_frame_and_a_second_press_does_not():
+    # CI once caught a press landing inside MediaPipe's Image constructor: its clean-up printed
+    # a traceback after "Stopped; ...". Inside a frame, a press is only noted.
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    with ctrl_c_between_frames() as stop_if_pressed:
+        stop_if_pressed()  # nothing pressed: the frame loop goes on
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler has run: a frame in progress is not cut
+        with pytest.raises(KeyboardInterrupt):
+            stop_if_pressed()  # at the frame's end
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)  # a second press: at once, for a frame that hangs
+            time.sleep(1)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's own again afterwards
 
 
 # -- 5. one sentence where tracebacks were ----------------------------------------------------------
