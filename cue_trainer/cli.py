@@ -6,6 +6,7 @@ Errors a person can cause print one sentence on stderr and exit with 2; no trace
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import shutil
@@ -351,6 +352,17 @@ def cmd_delete(args) -> int:
     store.delete_session(args.id)
     print(f"Deleted session {info.id} ({info.frames} frames, {info.events} events) and everything recorded with it.")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def stopped_while_loading(prog: str):
+    """Around a pipeline's imports (numpy, OpenCV, MediaPipe: a second or two): Ctrl-C there is
+    "Stopped." and exit status 130, not a traceback from inside an import."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        print(f"{prog}: Stopped.", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def guarded(handler, args, prog: str = "cue-trainer") -> int:

@@ -27,19 +27,21 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from cue_trainer.cli import ArgumentParser, guarded, stopped_while_loading
 
-from cue_trainer import InputError
-from cue_trainer.catalogue import BY_ID, CUE_IDS
-from cue_trainer.cli import ArgumentParser, guarded
-from cue_trainer.cues import CUE_INDEX, eyes_closed
-from cue_trainer.evaluation import (BlinkReport, ClipResult, Floors, blink_report, check_floors, cue_rows,
-                                    markdown_table, read_blink_tag)
-from cue_trainer.labels import read_labels
-from cue_trainer.profiles import load_profile
-from cue_trainer.recording import Recording
-from cue_trainer.store import SessionStore, default_home
-from cue_trainer.videos import process_video
+with stopped_while_loading("evaluate"):
+    import numpy as np
+
+    from cue_trainer import InputError
+    from cue_trainer.catalogue import BY_ID, CUE_IDS
+    from cue_trainer.cues import CUE_INDEX, eyes_closed
+    from cue_trainer.evaluation import (BlinkReport, ClipResult, Floors, blink_report, check_floors, cue_rows,
+                                        markdown_table, read_blink_tag)
+    from cue_trainer.labels import read_labels
+    from cue_trainer.profiles import load_profile
+    from cue_trainer.recording import Recording
+    from cue_trainer.store import SessionStore, default_home
+    from cue_trainer.videos import process_video
 
 EVAL_SET = Path(__file__).resolve().parent / "eval_set"
 
@@ -305,7 +307,12 @@ def main(argv=None) -> int:
     p.add_argument("--profile", default=None, help="profile file (default: the shipped defaults)")
     p.add_argument("--cache", default=None, help="where fetched clips are kept (default: <data dir>/eval-cache)")
     p.add_argument("--out", default=".", help="folder for eval-report.json and eval-report.md (default: here)")
-    return guarded(run, p.parse_args(argv), prog="evaluate")
+    args = p.parse_args(argv)
+    try:
+        return guarded(run, args, prog="evaluate")
+    except KeyboardInterrupt:
+        print("evaluate: Stopped; no report was written (the clips fetched so far stay in the cache).", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

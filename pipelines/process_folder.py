@@ -11,13 +11,16 @@ path on every machine of the cluster; the store is written by this process alone
 import sys
 import time
 
-from tqdm import tqdm
+from cue_trainer.cli import (ArgumentParser, calibration_seconds, guarded, positive_float, positive_int,
+                             stopped_while_loading)
 
-from cue_trainer.batch import BatchItem, find_videos, process_many
-from cue_trainer.cli import ArgumentParser, calibration_seconds, guarded, positive_float, positive_int
-from cue_trainer.profiles import load_profile
-from cue_trainer.store import default_home
-from cue_trainer.videos import CHUNK_S
+with stopped_while_loading("process_folder"):
+    from tqdm import tqdm
+
+    from cue_trainer.batch import BatchItem, find_videos, process_many
+    from cue_trainer.profiles import load_profile
+    from cue_trainer.store import default_home
+    from cue_trainer.videos import CHUNK_S
 
 
 class Progress:

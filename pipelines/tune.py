@@ -15,16 +15,18 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-import numpy as np
+from cue_trainer.cli import ArgumentParser, guarded, session_number, stopped_while_loading
 
-from cue_trainer import InputError
-from cue_trainer.catalogue import BY_ID
-from cue_trainer.cli import ArgumentParser, guarded, session_number
-from cue_trainer.profiles import load_profile
-from cue_trainer.recording import Recording
-from cue_trainer.scoring import LABEL_TOLERANCE_S, SCORE_TOLERANCE_S
-from cue_trainer.store import SessionStore
-from cue_trainer.tuning import choose, sweep, truth_of, tuned_profile
+with stopped_while_loading("tune"):
+    import numpy as np
+
+    from cue_trainer import InputError
+    from cue_trainer.catalogue import BY_ID
+    from cue_trainer.profiles import load_profile
+    from cue_trainer.recording import Recording
+    from cue_trainer.scoring import LABEL_TOLERANCE_S, SCORE_TOLERANCE_S
+    from cue_trainer.store import SessionStore
+    from cue_trainer.tuning import choose, sweep, truth_of, tuned_profile
 
 
 def thresholds_arg(text: str) -> list[float]:
@@ -135,7 +137,11 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.engine != "ray" and args.address is not None:
         p.error("--address goes with --engine ray")
-    return guarded(run, args, prog="tune")
+    try:
+        return guarded(run, args, prog="tune")
+    except KeyboardInterrupt:
+        print("tune: Stopped; no profile was written.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
