@@ -21,7 +21,7 @@ from cue_trainer import InputError
 from cue_trainer.frames import is_url
 from cue_trainer.profiles import Profile, parse_profile
 from cue_trainer.store import SessionStore
-from cue_trainer.videos import CHUNK_S, VIDEO_SUFFIXES, Interrupted, process_video
+from cue_trainer.videos import CHUNK_S, VIDEO_SUFFIXES, process_video
 
 
 @dataclass(frozen=True)
@@ -129,14 +129,11 @@ def _worker_start(stop) -> None:
 
 def _one(video: str, home: str, profile_toml: str, fps: float | None, calibration_s: float | None,
          chunk_s: float | None) -> BatchItem:
-    stop = _STOP.is_set if _STOP is not None else None
-    if stop is not None and stop():
-        raise Interrupted(None)  # queued before the press
     store = SessionStore(home)
     try:
         profile = parse_profile(profile_toml, origin="the batch profile")
         r = process_video(video, store=store, profile=profile, fps=fps, calibration_s=calibration_s, chunk_s=chunk_s,
-                          stop=stop)
+                          stop=_STOP.is_set if _STOP is not None else None)
         return BatchItem(video, "processed", r.session_id, duration_s=r.duration_s)
     except InputError as e:
         return BatchItem(video, "failed", error=str(e))

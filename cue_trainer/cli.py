@@ -28,6 +28,15 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):
         self.exit(EXIT_INPUT, f"{self.prog}: {message[0].upper()}{message[1:]}. See '{self.prog} --help'.\n")
 
+    def add_engine_arguments(self, local: str) -> None:
+        """``--engine local|ray`` and ``--address``, for the pipelines that also run on a Ray
+        cluster; ``local`` says what the local engine is."""
+        self.add_argument("--engine", choices=("local", "ray"), default="local",
+                          help=f"local: {local} (default); ray: a Ray cluster (pip install -e '.[cluster]')")
+        self.add_argument("--address", default=None,
+                          help="with --engine ray: the cluster (auto, HOST:6379 or ray://HOST:10001; default: a "
+                               "new cluster of this machine alone)")
+
 
 def _parsed(text: str, kind, what: str):
     try:
@@ -365,13 +374,20 @@ def stopped_while_loading(prog: str):
         sys.exit(EXIT_INTERRUPTED)
 
 
-def guarded(handler, args, prog: str = "cue-trainer") -> int:
+def guarded(handler, args, prog: str = "cue-trainer", stopped: str | None = None) -> int:
     """Run ``handler(args)``: a person's error, or a fault of the machine (a damaged, locked or full
-    store, a folder that cannot be written), becomes one sentence on stderr and exit status 2."""
+    store, a folder that cannot be written), becomes one sentence on stderr and exit status 2.
+    With ``stopped`` (what a stop leaves, e.g. "Stopped; no profile was written."), Ctrl-C is that
+    sentence and exit status 130; without, it is the caller's."""
     from cue_trainer.store import StoreFault, explain
 
     try:
         return handler(args)
+    except KeyboardInterrupt:
+        if stopped is None:
+            raise
+        print(f"{prog}: {stopped}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except InputError as e:
         message = str(e)
     except BrokenPipeError:  # e.g. piped into head

@@ -71,22 +71,23 @@ class Interrupted(KeyboardInterrupt):
 
 
 @contextlib.contextmanager
-def ctrl_c_between_frames():
+def ctrl_c_between_frames(stop: Callable[[], bool] | None = None):
     """Ctrl-C takes effect between two frames: inside, the first press is only noted, and the
-    ``stop_if_pressed`` yielded raises ``KeyboardInterrupt`` at the next frame's end; a second press
-    raises at once. A press landing anywhere in a frame could stop a library half-way through
-    building an object (MediaPipe's ``Image``, whose clean-up then prints a traceback as the program
-    ends). Where Python's own Ctrl-C handler is not in place (another thread, the app, a worker that
-    ignores it) nothing changes."""
+    ``stop_if_asked`` yielded raises ``KeyboardInterrupt`` at the next frame's end (as it does when
+    ``stop`` says True); a second press raises at once. A press landing anywhere in a frame could
+    stop a library half-way through building an object (MediaPipe's ``Image``, whose clean-up then
+    prints a traceback as the program ends). Where Python's own Ctrl-C handler is not in place
+    (another thread, the app, a batch's worker, which leaves Ctrl-C to the batch and is told by
+    ``stop``) only ``stop`` is asked."""
     pressed = []
 
-    def stop_if_pressed() -> None:
-        if pressed:
+    def stop_if_asked() -> None:
+        if pressed or (stop is not None and stop()):
             raise KeyboardInterrupt
 
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield stop_if_pressed
+        yield stop_if_asked
         return
 
     def note(signum, frame) -> None:
@@ -96,7 +97,7 @@ def ctrl_c_between_frames():
 
     previous = signal.signal(signal.SIGINT, note)
     try:
-        yield stop_if_pressed
+        yield stop_if_asked
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -229,12 +230,7 @@ def process_video(
     source = VideoFileSource(path, fps=fps)  # validates before anything is written
     own_detector = detector is None
     name = source_name or (path if is_url(path) else str(Path(path).resolve()))
-    with ctrl_c_between_frames() as stop_if_pressed:
-        def stop_if_asked() -> None:
-            stop_if_pressed()
-            if stop is not None and stop():
-                raise KeyboardInterrupt
-
+    with ctrl_c_between_frames(stop) as stop_if_asked:
         detector = detector or LandmarkDetector()  # a press while the models load is taken just after
         writer = None
         try:

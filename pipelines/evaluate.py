@@ -307,12 +307,8 @@ def main(argv=None) -> int:
     p.add_argument("--profile", default=None, help="profile file (default: the shipped defaults)")
     p.add_argument("--cache", default=None, help="where fetched clips are kept (default: <data dir>/eval-cache)")
     p.add_argument("--out", default=".", help="folder for eval-report.json and eval-report.md (default: here)")
-    args = p.parse_args(argv)
-    try:
-        return guarded(run, args, prog="evaluate")
-    except KeyboardInterrupt:
-        print("evaluate: Stopped; no report was written (the clips fetched so far stay in the cache).", file=sys.stderr)
-        return 130
+    return guarded(run, p.parse_args(argv), prog="evaluate",
+                   stopped="Stopped; no report was written (the clips fetched so far stay in the cache).")
 
 
 if __name__ == "__main__":

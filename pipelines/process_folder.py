@@ -81,11 +81,7 @@ def run(args) -> int:
 def main(argv=None) -> int:
     p = ArgumentParser(prog="process_folder", description=__doc__.splitlines()[0])
     p.add_argument("videos", help="a folder, a glob pattern or a list file of video paths")
-    p.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="local: processes on this machine (default); ray: a Ray cluster (pip install -e '.[cluster]')")
-    p.add_argument("--address", default=None,
-                   help="with --engine ray: the cluster (auto, HOST:6379 or ray://HOST:10001; default: a new "
-                        "cluster of this machine alone)")
+    p.add_engine_arguments(local="processes on this machine")
     # The same validators as cue-trainer process: a bad value is one sentence before anything runs.
     p.add_argument("--workers", type=positive_int, default=None,
                    help="parallel detectors (default: this machine's cores, or the cluster's CPUs)")
@@ -100,12 +96,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.engine != "ray" and args.address is not None:
         p.error("--address goes with --engine ray")
-    try:
-        return guarded(run, args, prog="process_folder")
-    except KeyboardInterrupt:
-        print("process_folder: Stopped; the videos finished are stored, and running the same command again "
-              "processes the rest.", file=sys.stderr)
-        return 130
+    return guarded(run, args, prog="process_folder", stopped="Stopped; the videos finished are stored, and running "
+                                                             "the same command again processes the rest.")
 
 
 if __name__ == "__main__":

@@ -128,20 +128,12 @@ def main(argv=None) -> int:
     p.add_argument("--name", type=name_arg, default="tuned", help="profile name (and file name under <home>/profiles/)")
     p.add_argument("--out", default=None, help="where to write the profile")
     p.add_argument("--show", type=int, default=5, help="rows of each cue's table to print")
-    p.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="local: this process (default); ray: a Ray cluster (pip install -e '.[cluster]')")
-    p.add_argument("--address", default=None,
-                   help="with --engine ray: the cluster (auto, HOST:6379 or ray://HOST:10001; default: a new "
-                        "cluster of this machine alone)")
+    p.add_engine_arguments(local="this process")
     p.add_argument("--home", default=None, help="data directory (default: $CUE_TRAINER_HOME or the user's)")
     args = p.parse_args(argv)
     if args.engine != "ray" and args.address is not None:
         p.error("--address goes with --engine ray")
-    try:
-        return guarded(run, args, prog="tune")
-    except KeyboardInterrupt:
-        print("tune: Stopped; no profile was written.", file=sys.stderr)
-        return 130
+    return guarded(run, args, prog="tune", stopped="Stopped; no profile was written.")
 
 
 if __name__ == "__main__":

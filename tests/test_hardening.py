@@ -187,16 +187,19 @@ def test_ctrl_c_waits_for_the_end_of_the_frame_and_a_second_press_does_not():
     # a traceback after "Stopped; ...". Inside a frame, a press is only noted.
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
-    with ctrl_c_between_frames() as stop_if_pressed:
-        stop_if_pressed()  # nothing pressed: the frame loop goes on
+    with ctrl_c_between_frames() as stop_if_asked:
+        stop_if_asked()  # nothing pressed: the frame loop goes on
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(0.05)  # the handler has run: a frame in progress is not cut
         with pytest.raises(KeyboardInterrupt):
-            stop_if_pressed()  # at the frame's end
+            stop_if_asked()  # at the frame's end
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGINT)  # a second press: at once, for a frame that hangs
             time.sleep(1)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's own again afterwards
+    with ctrl_c_between_frames(stop=lambda: True) as stop_if_asked:  # a batch's worker, told by its batch
+        with pytest.raises(KeyboardInterrupt):
+            stop_if_asked()
 
 
 # -- 5. one sentence where tracebacks were ----------------------------------------------------------
