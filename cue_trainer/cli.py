@@ -237,9 +237,13 @@ def cmd_show(args) -> int:
     print(f"Length {format_clock(info.duration_s)}, {info.frames} analysed frames.")
     if info.note:
         print(info.note)
-    size = own_video_size(store, info)
-    if size:
-        print(f"Video copy: {store.own_video(info)} ({size}); deleted with the session.")
+    try:
+        own = store.own_video(info)
+    except InputError as e:
+        print(e)
+    else:
+        if own is not None:
+            print(f"Video copy: {own} ({own_video_size(store, info)}); deleted with the session.")
     if rec.stretches:
         b = rec.stretches[-1].baseline
         print("\nBaseline (median of the calibration window):")
@@ -358,8 +362,10 @@ def cmd_trend(args) -> int:
 def cmd_delete(args) -> int:
     store = _store(args)
     info = store.session(args.id)
-    store.delete_session(args.id)
+    refused = store.delete_session(args.id)
     print(f"Deleted session {info.id} ({info.frames} frames, {info.events} events) and everything recorded with it.")
+    if refused:
+        print(refused)
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cue_trainer import InputError
 from cue_trainer.catalogue import BY_ID, CUE_IDS
 from cue_trainer.clock import format_clock
 from cue_trainer.cues import CUE_INDEX, runs
@@ -238,7 +239,10 @@ def moments(rec: Recording, profile: Profile | None = None, tolerance_s: float =
 def own_video_size(store: SessionStore, info: SessionInfo) -> str:
     """The session's own video (a live recording or a kept upload) as people read it: its size
     ("1.2 MB"), "missing" when the file is gone, "" when it has none."""
-    own = store.own_video(info)
+    try:
+        own = store.own_video(info)
+    except InputError:
+        return "not used (outside the data folder)"
     if own is None:
         return ""
     return f"{own.stat().st_size / 1e6:.1f} MB" if own.is_file() else "missing"
@@ -247,7 +251,10 @@ def own_video_size(store: SessionStore, info: SessionInfo) -> str:
 def review_video(store: SessionStore, info: SessionInfo) -> tuple[Path | None, str]:
     """The video to play beside a session's timeline, or None and one sentence saying why there is
     none ("" when there is nothing to say: a live session that was not recorded)."""
-    own = store.own_video(info)
+    try:
+        own = store.own_video(info)
+    except InputError as e:
+        return None, str(e)
     if own is not None:
         path, where = own, "This session's video copy"
     elif info.source == "video" and info.source_path:

@@ -418,8 +418,12 @@ class SessionStore:
                     (_now(), status, duration_s, note, session_id),
                 )
 
-    def delete_session(self, session_id: int) -> None:
-        """Remove a session and every row that belongs to it.
+    def delete_session(self, session_id: int) -> str | None:
+        """Remove a session, every row that belongs to it and its own video copy.
+
+        Returns:
+            None, or one sentence when the stored video name pointed outside the data folder (that
+            file was left alone; the session's rows are gone all the same).
 
         Raises:
             InputError: there is no such session, or it is still being recorded.
@@ -427,15 +431,19 @@ class SessionStore:
         info = self.session(session_id)
         if info.status == "recording":
             raise InputError(f"Session {session_id} is still being recorded; stop it first, then delete it.")
+        try:
+            video, refused = self.own_video(info), None
+        except InputError as e:  # the rows still go; a file outside the data folder is never touched
+            video, refused = None, str(e)
         with self._lock:
             self.flush()
             with self._db:
                 for table in TABLES[1:]:
                     self._db.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
                 self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-        video = self.own_video(info)
         if video is not None:
             video.unlink(missing_ok=True)
+        return refused
 
     # -- videos -----------------------------------------------------------------------------
     @property
@@ -457,8 +465,24 @@ class SessionStore:
                              (None if path is None else Path(path).name, session_id))
 
     def own_video(self, info: SessionInfo) -> Path | None:
-        """The session's own video copy, if it has one (whether or not the file still exists)."""
-        return self.videos_dir / info.video_path if info.video_path else None
+        """The session's own video copy, if it has one (whether or not the file still exists).
+
+        The stored name is only ever read as a file directly inside ``videos_dir``: a store that was
+        damaged or shared by someone else may hold an absolute path, ``../x`` or a name that is a link
+        out of the folder, and cue-trainer touches no file outside its data folder.
+
+        Raises:
+            InputError: the stored name points outside ``videos_dir``.
+        """
+        if not info.video_path:
+            return None
+        folder = self.videos_dir.resolve()
+        path = (folder / info.video_path).resolve()
+        if path.parent != folder or Path(info.video_path).name != info.video_path:
+            raise InputError(f"Session {info.id}'s video copy is recorded as {info.video_path!r}, which is not a file "
+                             f"in {self.videos_dir}; cue-trainer uses no file outside its data folder, so it is left "
+                             "alone.")
+        return path
 
     # -- reading ----------------------------------------------------------------------------
     _INFO_SQL = """

@@ -200,3 +200,27 @@ def test_a_sessions_own_video_shows_in_list_and_show_exports_with_video_and_goes
     assert (out / video.name).read_bytes() == video.read_bytes()
     assert run_cli("sessions", "delete", str(sid), home=home).returncode == 0
     assert not video.exists() and (out / video.name).exists()  # the export is the person's own copy
+
+
+def test_a_video_name_outside_the_data_folder_is_not_exported_shown_or_deleted(home, tmp_path):
+    from cue_trainer.profiles import default_profile
+
+    store = SessionStore(home)
+    sid = store.create_session(source="live", profile_toml=default_profile().to_toml())
+    store.end_session(sid, duration_s=2.0)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the person's own file")
+    with sqlite3.connect(store.path) as db:  # a damaged or shared store
+        db.execute("UPDATE sessions SET video_path = ? WHERE id = ?", (str(secret), sid))
+    out = tmp_path / "out"
+    export = run_cli("sessions", "export", str(sid), "--out", str(out), "--with-video", home=home)
+    assert export.returncode == 2 and "Traceback" not in export.stderr
+    assert "uses no file outside its data folder" in export.stderr
+    assert not (out / secret.name).exists()
+    shown = run_cli("sessions", "show", str(sid), home=home)
+    assert shown.returncode == 0 and "uses no file outside its data folder" in shown.stdout
+    listed = run_cli("sessions", "list", home=home)
+    assert listed.returncode == 0, listed.stderr
+    deleted = run_cli("sessions", "delete", str(sid), home=home)
+    assert deleted.returncode == 0 and "is left alone" in deleted.stdout
+    assert secret.read_text() == "the person's own file"

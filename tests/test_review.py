@@ -145,3 +145,20 @@ def test_cli_moments_text_and_json(reviewed):
     assert [line.split()[1] for line in text.stdout.splitlines()] == [d["kind"].split()[0] for d in data]
     bad = run_cli("sessions", "moments", "999", home=home)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_the_review_plays_no_file_outside_the_data_folder(home, tmp_path):
+    import sqlite3
+
+    from cue_trainer.review import own_video_size, review_video
+    from cue_trainer.store import SessionStore
+
+    store = SessionStore(home)
+    sid = store.create_session(source="live", profile_toml=default_profile().to_toml())
+    store.end_session(sid, duration_s=2.0)
+    with sqlite3.connect(store.path) as db:  # a damaged or shared store
+        db.execute("UPDATE sessions SET video_path = '../../../etc/passwd' WHERE id = ?", (sid,))
+    info = store.session(sid)
+    video, why = review_video(store, info)
+    assert video is None and "uses no file outside its data folder" in why
+    assert own_video_size(store, info) == "not used (outside the data folder)"

@@ -159,3 +159,44 @@ def test_typed_readers_decode_rows_by_name(home):
     info = store.session(sid)
     assert (info.source, info.source_path, info.duration_s, info.frames, info.events) == ("video", "a.mp4", 5.0, 50, 1)
     assert info.as_dict()["status"] == "complete"
+
+
+def _damaged_video_name(store: SessionStore, session_id: int, name: str) -> None:
+    """What a damaged or shared store file can hold: any text as the session's video name."""
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE sessions SET video_path = ? WHERE id = ?", (name, session_id))
+
+
+@pytest.mark.parametrize("kind", [
+    "absolute",  # an absolute path to a file of the person's own
+    "dotdot",  # a relative path climbing out of videos/
+    "link",  # a plain name, but the entry in videos/ is a link to a file outside
+])
+def test_a_video_name_pointing_outside_the_data_folder_is_refused_and_the_file_left_alone(home, tmp_path, kind):
+    store = SessionStore(home)
+    sid = filled(store)
+    outside = tmp_path / "precious.mp4"
+    outside.write_bytes(b"not ours")
+    if kind == "link":
+        store.videos_dir.mkdir(parents=True)
+        (store.videos_dir / "session-1.mp4").symlink_to(outside)
+    name = {"absolute": str(outside), "dotdot": "../../precious.mp4", "link": "session-1.mp4"}[kind]
+    _damaged_video_name(store, sid, name)
+    info = store.session(sid)
+    with pytest.raises(InputError, match=r"is not a file in .*videos; cue-trainer uses no file outside its data folder"):
+        store.own_video(info)
+    refused = store.delete_session(sid)
+    assert "is left alone" in refused
+    assert outside.read_bytes() == b"not ours"
+    assert store.sessions() == []  # the session's rows went all the same
+
+
+def test_a_video_copy_inside_the_folder_is_still_found_and_deleted(home):
+    store = SessionStore(home)
+    sid = filled(store)
+    video = store.video_file(sid, ".mp4")
+    video.write_bytes(b"ours")
+    store.set_video(sid, video)
+    assert store.own_video(store.session(sid)) == video.resolve()
+    assert store.delete_session(sid) is None
+    assert not video.exists()

@@ -8,6 +8,7 @@ import streamlit as st
 
 from cue_trainer import InputError
 from cue_trainer.profiles import ProfileError, available_profiles, load_profile
+from cue_trainer.app.plain import plain
 
 LIMITS = """
 **What this does.** The app compares the partner with their own first seconds on camera and
@@ -41,14 +42,17 @@ def profile_picker(home, *, label: str = "Profile", key: str = "profile", record
     try:
         return load_profile(choices[name])
     except ProfileError as e:
-        st.error(f"{e} Using the default profile instead.")
+        st.error(f"{plain(e)} Using the default profile instead.")
         return load_profile(None)
 
 
 def deleted_notice() -> None:
     """Say which session was deleted (after the rerun that ``delete_button`` starts)."""
     if "deleted" in st.session_state:
-        st.success(f"Session {st.session_state.pop('deleted')} was deleted.")
+        session_id, refused = st.session_state.pop("deleted")
+        st.success(f"Session {session_id} was deleted.")
+        if refused:
+            st.warning(plain(refused))
 
 
 def delete_button(store, session_id: int, *, forget=()) -> None:
@@ -57,11 +61,11 @@ def delete_button(store, session_id: int, *, forget=()) -> None:
     is still being recorded) is one sentence."""
     if st.button("Delete permanently", type="primary", key="confirm_delete"):
         try:
-            store.delete_session(session_id)
+            refused = store.delete_session(session_id)
         except InputError as e:
-            st.error(str(e))
+            st.error(plain(e))
         else:
             for key in forget:
                 st.session_state.pop(key, None)
-            st.session_state["deleted"] = session_id
+            st.session_state["deleted"] = (session_id, refused)
             st.rerun()
