@@ -24,6 +24,7 @@ How a video becomes a session here, and why it is the session one process makes:
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import socket
@@ -47,6 +48,39 @@ CONNECT_TIMEOUT_S = 5.0
 QUEUED_PER_WORKER = 2
 
 
+#: A cluster of this machine alone keeps to this machine: Ray binds its servers (GCS, raylet,
+#: workers, the driver) to 127.0.0.1 only where it believes there is no cluster to join, which it
+#: believes on Windows and macOS; this says so on Linux too. Read when Ray is imported.
+LOCAL_ONLY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
+#: Ray's head always runs its usage-statistics module, which asks three clouds' metadata addresses
+#: (169.254.169.254, metadata.google.internal) which cloud it is on, even with usage statistics
+#: off. Its processes are started with HTTP going to a closed port on this machine, so that those
+#: requests fail here instead of leaving it; ``ChunkWorker`` gives its readers the person's own
+#: proxy settings back (a video may be an https:// address).
+DEAD_PROXY = "http://127.0.0.1:9"
+PROXY_KEYS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY", "all_proxy",
+              "ALL_PROXY")
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str | None]):
+    """``os.environ`` with ``values`` set (None: removed) inside the block, as before after it."""
+    before = {k: os.environ.get(k) for k in values}
+    _apply(values)
+    try:
+        yield
+    finally:
+        _apply(before)
+
+
+def _apply(values: dict[str, str | None]) -> None:
+    for k, v in values.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 def _ray():
     try:
         import ray
@@ -67,6 +101,8 @@ def connect(address: str | None = None, *, num_cpus: int | None = None):
         # A cluster started with ``ray start`` on a machine with a Ray token asks for it; Ray's own
         # client sends it only when told to.
         os.environ["RAY_AUTH_MODE"] = "token"
+    if not address:
+        os.environ.update(LOCAL_ONLY_ENV)
     ray = _ray()
     if ray.is_initialized():
         return ray
@@ -74,9 +110,11 @@ def connect(address: str | None = None, *, num_cpus: int | None = None):
         _answers(address)
     # A cluster of this machine alone gets a token of its own; Ray says so on every start.
     logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
+    spawn = {} if address else {**{k: None for k in PROXY_KEYS}, "http_proxy": DEAD_PROXY, "HTTP_PROXY": DEAD_PROXY}
     try:
-        ray.init(address=address, num_cpus=None if address else num_cpus, include_dashboard=False,
-                 log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
+        with _environment(spawn):  # the processes ray.init starts keep it; this one does not
+            ray.init(address=address, num_cpus=None if address else num_cpus, include_dashboard=False,
+                     log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
     except (ConnectionError, RuntimeError, ValueError) as e:
         where = f"at {address}" if address else "on this machine"
         raise InputError(f"No Ray cluster could be reached {where} ({str(e).splitlines()[0].rstrip('.')}).") from None
@@ -107,8 +145,10 @@ def _token_here() -> bool:
 class ChunkWorker:
     """One Ray worker: a landmark detector, made on the first chunk and kept for the worker's life."""
 
-    def __init__(self) -> None:
+    def __init__(self, proxies: dict[str, str | None] | None = None) -> None:
         self.detector = None
+        if proxies is not None and os.environ.get("http_proxy") == DEAD_PROXY:
+            _apply(proxies)  # the person's own settings, for videos given by address
 
     def probe(self, video: str, fps: float | None, chunk_s: float) -> dict:
         """How the video is to be cut: its chunks and what its container says, or ``error``: the
@@ -173,7 +213,8 @@ def process_many_on_ray(
     # A worker that dies (killed, out of memory, a lost node) is started again, and the chunks it
     # held are tried once more; a chunk that stops a worker twice fails its video.
     remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=1)(ChunkWorker)
-    actors = [remote.remote() for _ in range(n)]
+    proxies = {k: os.environ.get(k) for k in PROXY_KEYS}
+    actors = [remote.remote(proxies) for _ in range(n)]
     store = SessionStore(home)
     open_videos: dict[str, _Video] = {}
     try:

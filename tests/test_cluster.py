@@ -377,3 +377,56 @@ def test_no_cluster_at_the_address_is_one_sentence(folder, tmp_path):
     last = ran.stderr.strip().splitlines()[-1]
     assert last.startswith("process_folder: No Ray cluster could be reached at 127.0.0.1:"), ran.stderr
     assert not (tmp_path / "home").exists() or not SessionStore(tmp_path / "home").sessions()
+
+
+#: A driver that starts a cluster of this machine alone, runs tasks on it and prints the listening
+#: sockets of its own processes (itself and everything it started).
+_LOCAL_DRIVER = """
+import json, os, re, subprocess
+from pathlib import Path
+from cue_trainer.cluster import connect, ray_starmap
+def power(a, b):
+    return a ** b
+ray = connect(None, num_cpus=1)
+assert ray_starmap(power, [(2, 3), (3, 2)]) == [8, 9]
+parents = {}
+for entry in Path("/proc").iterdir():
+    try:
+        parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+ours = {os.getpid()}
+while more := {pid for pid, ppid in parents.items() if ppid in ours} - ours:
+    ours |= more
+lines = subprocess.run(["ss", "-Htlnup"], capture_output=True, text=True).stdout.splitlines()
+print(json.dumps([l for l in lines if {int(p) for p in re.findall(r"pid=(\\d+)", l)} & ours]))
+ray.shutdown()
+"""
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace (apt-get install strace; .ci/run does)")
+def test_a_cluster_of_this_machine_listens_on_loopback_only_and_asks_nothing_outside(tmp_path):
+    """Issue 21, item 4: ``--engine ray`` without ``--address`` starts Ray itself. Every server it
+    starts listens on 127.0.0.1, and no process of it connects anywhere but this machine (Ray's
+    usage module asks the clouds' metadata addresses otherwise)."""
+    import json
+    import re
+
+    trace = tmp_path / "connects"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    driver = subprocess.Popen(
+        ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace), sys.executable, "-c",
+         _LOCAL_DRIVER], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = driver.communicate(timeout=300)
+    assert driver.returncode == 0, err
+    listening = json.loads(out.strip().splitlines()[-1])
+    names = " ".join(listening)
+    assert all(name in names for name in ('"gcs_server"', '"raylet"', '"python"')), listening
+    local_address = re.compile(r"\s(127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]|\[::1\]):\d+\s")
+    assert [line for line in listening if not local_address.search(line)] == []
+    text = trace.read_text()
+    # Addresses a socket connected or sent to (not the netlink query of ss, which names 0.0.0.0).
+    targets = (set(re.findall(r'sin_port=htons\(\d+\), sin_addr=inet_addr\("([\d.]+)"\)', text))
+               | set(re.findall(r'sin6_port=[^}]*?inet_pton\(AF_INET6, "([^"]+)", &sin6_addr', text)))
+    assert targets and all(t.startswith("127.") or t in ("::1", "::ffff:127.0.0.1") for t in targets), targets
+    assert "metadata.google.internal" not in text and "169.254.169.254" not in text
