@@ -1,18 +1,8 @@
-"""Entry point of the Streamlit app: sets up navigation only; pages live in cue_trainer/app/pages."""
-from pathlib import Path
-
+"""Entry point for ``streamlit run streamlit_app.py``: the app's pages (cue_trainer/app/pages/navigation.py)
+behind the guard that answers this computer's own browser only (cue_trainer/app/server.py)."""
 import streamlit as st
+from starlette.middleware import Middleware
 
-PAGES = Path(__file__).parent / "cue_trainer" / "app" / "pages"
+from cue_trainer.app.server import SCRIPT, LoopbackOnly
 
-st.set_page_config(page_title="cue-trainer", layout="wide")
-st.navigation(
-    [
-        st.Page(PAGES / "home.py", title="About", default=True),
-        st.Page(PAGES / "practice.py", title="Practice"),
-        st.Page(PAGES / "review.py", title="Review"),
-        st.Page(PAGES / "process.py", title="Process a video"),
-        st.Page(PAGES / "sessions.py", title="Sessions"),
-    ],
-    position="top",  # the whole width for the pages: practising needs the video and the marks side by side
-).run()
+app = st.App(SCRIPT, middleware=[Middleware(LoopbackOnly)])

@@ -26,15 +26,48 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: Runs ``streamlit run`` with an audit hook that writes every socket connection, send and name
+#: lookup for an address outside this machine to the file named by $AUDIT_LOG, one line each.
+_AUDITED = """
+import ipaddress, os, sys
+log = open(os.environ["AUDIT_LOG"], "a", buffering=1)
+def outside(host):
+    if isinstance(host, bytes):
+        host = host.decode()
+    if not isinstance(host, str) or host in ("", "localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return True  # a name to look up
+def hook(event, args):
+    if event in ("socket.connect", "socket.sendto", "socket.bind") and isinstance(args[1], tuple):
+        if outside(args[1][0]):
+            log.write(f"{event} {args[1]}\\n")
+    elif event in ("socket.getaddrinfo", "socket.gethostbyname") and outside(args[0]):
+        log.write(f"{event} {args[0]}\\n")
+sys.addaudithook(hook)
+from streamlit.web import cli
+sys.argv = ["streamlit", *sys.argv[1:]]
+sys.exit(cli.main())
+"""
+
+
 @contextlib.contextmanager
-def app_server(home: Path, log: Path, started: list | None = None):
+def app_server(home: Path, log: Path, started: list | None = None, audit_log: Path | None = None):
     """``streamlit run streamlit_app.py`` on a free localhost port; yields its base URL (and appends
-    the server's ``Popen`` to ``started``, for a test that kills it)."""
+    the server's ``Popen`` to ``started``, for a test that kills it). With ``audit_log``, every
+    connection, send or name lookup of the server for an address outside this machine is written
+    there (Python's audit hooks)."""
     port = free_port()
     env = {**os.environ, "CUE_TRAINER_HOME": str(home)}
+    command = ["-m", "streamlit"]
+    if audit_log is not None:
+        env["AUDIT_LOG"] = str(audit_log)
+        command = ["-c", _AUDITED]
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port)],
+            [sys.executable, *command, "run", "streamlit_app.py", "--server.port", str(port)],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
         if started is not None:

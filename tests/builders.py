@@ -104,3 +104,10 @@ def practise(store, practitioner: str, marks: list[tuple[float, str]], *, source
         store.add_mark(sid, t, cue)
     store.end_session(sid, duration_s=30.0)
     return sid
+
+
+def shown(markdown: str) -> str:
+    """What a person reads of Markdown source whose punctuation is escaped (``app.plain.plain``)."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")  # escapes and word joiners

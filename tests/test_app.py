@@ -14,7 +14,7 @@ def app_home(home, monkeypatch):
 
 
 def test_about_page_states_the_limits(app_home):
-    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(REPO / "cue_trainer/app/pages/navigation.py"), default_timeout=30).run()
     assert not at.exception
     text = " ".join(" ".join(m.value for m in at.markdown).split())
     assert "does not read emotions" in text and "no diagnosis" in text
@@ -30,7 +30,7 @@ def test_sessions_page_lists_sessions_with_local_times_names_and_scores(app_home
     live = store.create_session(source="live", partner="Ann", practitioner="Bo", mode="quiz",
                                 profile_toml=default_profile().to_toml())
     store.end_session(live, duration_s=75.4)
-    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=30)
+    at = AppTest.from_file(str(REPO / "cue_trainer/app/pages/navigation.py"), default_timeout=30)
     at.run()
     at.switch_page(str(REPO / "cue_trainer/app/pages/sessions.py")).run()
     assert not at.exception

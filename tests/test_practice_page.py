@@ -7,6 +7,7 @@ a real LiveSession (real detector, real store) fed with photos, in place of a li
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.builders import shown
 from tests.clips import astronaut_canvas, place
 
 
@@ -45,7 +46,7 @@ def test_consent_from_both_people_and_a_setup_that_locks(home):
     locked = [at.checkbox[0], at.checkbox[1], at.radio(key="mode"), at.text_input(key="partner"),
               at.number_input(key="calibration_s"), at.selectbox(key="profile")]
     assert all(w.disabled for w in locked)
-    assert at.expander[0].label.startswith("Setup — locked until Stop: Quiz mode · Ann with Practitioner")
+    assert shown(at.expander[0].label).startswith("Setup — locked until Stop: Quiz mode · Ann with Practitioner")
     assert at.session_state["result"].mode == "quiz"  # the choices stay as they were
 
 

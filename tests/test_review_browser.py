@@ -9,6 +9,7 @@ import pytest
 from tests.browser import ARTIFACTS, BROKEN_WORDS_JS, app_server, chromium, external_requests, wait_until_idle
 from tests.builders import practise
 from tests.processes import run_cli
+from cue_trainer.records import Suggestion
 from cue_trainer.store import SessionStore
 
 pytestmark = pytest.mark.slow
@@ -165,3 +166,40 @@ def test_sessions_page_shows_progress_in_a_browser(tmp_path):
             assert page.locator(".vega-embed").count() == 3
             page.screenshot(path=str(ARTIFACTS / f"sessions-{width}.png"))
     assert "Traceback" not in (ARTIFACTS / "sessions-server.log").read_text()
+
+
+#: Markdown a person could put into a name: an image from anywhere, a link, an icon, LaTeX.
+MARKDOWN_NAME = "![t](http://tracker.invalid/x.png) [here](http://tracker.invalid/y) :material/warning: $x^2$ *b*"
+
+
+def test_names_and_profile_names_are_plain_text_never_markdown(served):
+    """Issue 21, item 5: a profile's name and the people's names are shown as typed; nothing is
+    fetched, linked or drawn from them."""
+    from cue_trainer.profiles import default_profile
+
+    url, store, _ = served
+    (store.home / "profiles").mkdir(exist_ok=True)
+    (store.home / "profiles" / "tracker.toml").write_text(f"[profile]\nname = {MARKDOWN_NAME!r}\n".replace("'", '"'))
+    sid = store.create_session(source="live", partner=MARKDOWN_NAME, practitioner="Bo", mode="quiz",
+                               profile_toml=default_profile().to_toml())
+    store.add_suggestion(sid, Suggestion(2.0, "slumped_posture", f"I notice {MARKDOWN_NAME}. How are you?"))
+    store.end_session(sid, duration_s=5.0, note=f"Ended by {MARKDOWN_NAME}")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 1800})
+        fetched = []
+        page.route("http://tracker.invalid/**", lambda route: (fetched.append(route.request.url), route.abort()))
+        page.goto(f"{url}/review?session={sid}")
+        page.get_by_text("Score under profile").wait_for(timeout=30000)
+        wait_until_idle(page)
+        page.get_by_role("combobox", name="Score under profile").click()
+        page.get_by_role("option", name="tracker").click()
+        page.get_by_text("Re-scored under the profile").wait_for(timeout=15000)
+        wait_until_idle(page)
+        page.screenshot(path=str(ARTIFACTS / "review-markdown-names-1280.png"))
+        text = page.locator("body").inner_text().replace("\u2060", "")  # the joiners that keep addresses text
+        assert f"Re-scored under the profile “{MARKDOWN_NAME}”" in text
+        assert f"Ended by {MARKDOWN_NAME}" in text
+        assert f"I notice {MARKDOWN_NAME}. How are you?" in text
+        assert page.locator("img[src*='tracker'], a[href*='tracker'], .katex").count() == 0
+        assert fetched == []
+    store.delete_session(sid)

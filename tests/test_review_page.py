@@ -8,7 +8,7 @@ from tests.processes import REPO
 from cue_trainer.profiles import default_profile
 from cue_trainer.videos import process_video
 from cue_trainer.store import SessionStore
-from tests.builders import practise
+from tests.builders import practise, shown
 
 def table_with(at, column):
     """The table on the page that has ``column``, with its index (the cue) as a column."""
@@ -73,7 +73,7 @@ def test_process_page_refuses_a_file_that_is_not_a_video(home, monkeypatch, tmp_
     at.button(key="analyse").click().run()
     assert not at.exception
     (error,) = at.error
-    assert error.value.endswith("is not a video this program can read (it may be empty, corrupt or not a video).")
+    assert shown(error.value).endswith("is not a video this program can read (it may be empty, corrupt or not a video).")
     assert SessionStore(home).sessions() == []
 
 
@@ -92,7 +92,7 @@ def test_review_rescores_under_a_chosen_profile(two_sessions, home):
     assert score.loc[score.cue == "Sitting lower", "noticed"].tolist() == ["0 of 0"]
     assert len(store.events(first)) == 1  # the stored session is unchanged
     at.selectbox(key="review_profile").set_value("broken").run()
-    assert "cues.slumped_posture.threshold = 99 is out of range" in at.error[0].value
+    assert "cues.slumped_posture.threshold = 99 is out of range" in shown(at.error[0].value)
 
 
 def test_review_under_a_rescore_profile_reads_the_features_once_and_replays_once(two_sessions, home, caplog):
@@ -138,11 +138,11 @@ def test_process_page_warns_when_the_baseline_is_most_of_the_video_and_offers_a_
     at = AppTest.from_file(PROCESS, default_timeout=60).run()
     at.text_input(key="video_path").input(str(clip("steady"))).run()  # 16 s; the default baseline is 20 s
     (warning,) = at.warning
-    assert warning.value.startswith("The 20 s baseline is longer than steady.mp4 (00:16)")
+    assert shown(warning.value).startswith("The 20 s baseline is longer than steady.mp4 (00:16)")
     at.button(key="use_shorter").click().run()
     assert at.number_input(key="calib").value == 5 and not at.warning
     at.number_input(key="calib").set_value(14).run()  # most of the video: still a warning
-    assert at.warning[0].value.startswith("The 14 s baseline is most of steady.mp4")
+    assert shown(at.warning[0].value).startswith("The 14 s baseline is most of steady.mp4")
 
 
 def test_review_says_what_the_camera_could_not_see(home, monkeypatch):

@@ -1,22 +1,5 @@
 """The Streamlit app: the only package that imports streamlit. Pages are thin and call the package.
 
-Importing it (once per server process) loads the big libraries the pages use and then freezes
-every object alive (``gc.freeze``): they live as long as the process. Streamlit runs a full garbage
-collection after every script run, and the live status refreshes every second; without the freeze
-each collection walked some 180,000 module-level objects (MediaPipe, pandas, Altair's schemas,
-Streamlit) for 55-80 ms while holding the interpreter, and the webcam thread dropped a quarter of
-the frames on a 2-core laptop. Objects made later (sessions, pages) are collected as before.
+The server (server.py) runs the script pages/navigation.py behind a guard for this computer's own browser;
+pages/navigation.py loads the big libraries once (preload.py) and navigates between the pages (pages/).
 """
-import gc
-
-import altair  # noqa: F401
-import av  # noqa: F401
-import pandas  # noqa: F401
-import streamlit  # noqa: F401
-import streamlit_webrtc  # noqa: F401
-
-from cue_trainer.landmarks import load_mediapipe
-
-load_mediapipe()
-gc.collect()
-gc.freeze()

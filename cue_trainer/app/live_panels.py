@@ -21,6 +21,7 @@ from cue_trainer.catalogue import BY_ID, CUES
 from cue_trainer.clock import format_clock
 from cue_trainer.cues import CueState
 from cue_trainer.features import FEATURE_DOCS
+from cue_trainer.app.plain import plain
 
 MARKABLE = [c for c in CUES if c.suggests]
 PHASE_TEXT = {
@@ -232,7 +233,7 @@ def cue_panel(ctx, *, coach: bool, alert: bool) -> None:
         with st.container(border=True, key="suggestion"):
             st.markdown(f'**Check-in idea** <span class="suggestion-time">· {BY_ID[s.cue].short.lower()} · '
                         f"at {format_clock(s.t)}</span>", unsafe_allow_html=True)
-            st.markdown(s.text)
+            st.markdown(plain(s.text))
             with st.container(horizontal=True, gap="small"):
                 st.button("Asked it", key=f"asked-{s.id}", on_click=live.respond, args=(s.id, "asked"))
                 st.button("Not now", key=f"notnow-{s.id}", on_click=live.respond, args=(s.id, "not_now"))

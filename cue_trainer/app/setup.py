@@ -12,6 +12,7 @@ import streamlit as st
 from cue_trainer.app import panels
 from cue_trainer.app.local_link import has_network
 from cue_trainer.profiles import CALIBRATION_RANGE_S, Profile, ProfileError, available_profiles, load_profile
+from cue_trainer.app.plain import plain
 
 DEFAULTS = {
     "consent_partner": False, "consent_practitioner": False, "partner": "Partner", "practitioner": "Practitioner",
@@ -40,8 +41,10 @@ class Setup:
 
     @property
     def summary(self) -> str:
-        who = " with ".join(x for x in (self.partner, self.practitioner) if x)
-        return f"{self.mode.title()} mode · {who} · baseline {self.calibration_s:.0f} s · profile {self.profile.name}"
+        """One line for the locked setup's label (Markdown there: the names are escaped)."""
+        who = " with ".join(plain(x) for x in (self.partner, self.practitioner) if x)
+        return (f"{self.mode.title()} mode · {who} · baseline {self.calibration_s:.0f} s · "
+                f"profile {plain(self.profile.name)}")
 
 
 def _value(key: str):
@@ -121,6 +124,6 @@ def setup_panel(home, setup: Setup, *, locked: bool) -> None:
                  help="Direct uses WebRTC. The local link sends the picture to the app over this computer's "
                       "own loopback connection: it works without any network (airplane mode).")
         if setup.profile_error:
-            st.error(setup.profile_error)
+            st.error(plain(setup.profile_error))
         if not setup.consented:
             st.info("The camera starts only after both people have agreed.")

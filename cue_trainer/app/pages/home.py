@@ -13,9 +13,9 @@ st.markdown(
     "instead of an assumption."
 )
 if st.button("Start practising", type="primary", icon=":material/videocam:", key="start"):
-    st.switch_page("cue_trainer/app/pages/practice.py")
+    st.switch_page("practice.py")
 st.markdown(panels.LIMITS)
 st.subheader("Cues it can notice")
 st.table({"cue": [c.label for c in CUES], "short name": [c.short for c in CUES],
           "computed from": [c.signal for c in CUES]})
-st.page_link("cue_trainer/app/pages/practice.py", label="Start practising", icon=":material/videocam:")
+st.page_link("practice.py", label="Start practising", icon=":material/videocam:")

@@ -47,7 +47,7 @@ if ended is not None and not locked:
         st.success(f"Session {ended} is saved.", width=260)
         if st.button(f"Review session {ended}", type="primary", icon=":material/insights:", key="to_review"):
             st.session_state["review_session"] = ended
-            st.switch_page("cue_trainer/app/pages/review.py")
+            st.switch_page("review.py")
 setup_panel(home, current_setup(home), locked=locked)
 setup = current_setup(home)
 

@@ -12,6 +12,7 @@ from cue_trainer.frames import VideoFileSource
 from cue_trainer.profiles import CALIBRATION_RANGE_S, default_profile
 from cue_trainer.store import SessionStore
 from cue_trainer.videos import VIDEO_SUFFIXES, process_video, remove_stale_uploads, upload_folder
+from cue_trainer.app.plain import plain
 
 #: Warn when the baseline takes more than this share of the video: little would be left to analyse.
 MOST_OF_THE_VIDEO = 0.8
@@ -54,7 +55,7 @@ def check_length(path: Path, name: str) -> None:
     if duration and calibration_s >= MOST_OF_THE_VIDEO * duration:
         suggested = int(max(CALIBRATION_RANGE_S[0], min(20, duration // 3)))
         what = "longer than" if calibration_s >= duration else "most of"
-        st.warning(f"The {calibration_s} s baseline is {what} {name} ({format_clock(duration)}), so little or "
+        st.warning(f"The {calibration_s} s baseline is {what} {plain(name)} ({format_clock(duration)}), so little or "
                    f"nothing would be left to analyse. A {suggested} s baseline leaves {duration - suggested:.0f} s.")
         st.button(f"Use a {suggested} s baseline", key="use_shorter", on_click=shorter, args=(suggested,))
 
@@ -102,7 +103,7 @@ with upload_folder() as d:
                 raise InputError(str(e).replace(str(path), name or str(path))) from None
             sid = analyse(path, name)
         except InputError as e:
-            st.error(str(e))
+            st.error(plain(e))
         else:
             st.session_state["review_session"] = sid
-            st.switch_page("cue_trainer/app/pages/review.py")
+            st.switch_page("review.py")

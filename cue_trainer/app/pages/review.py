@@ -10,6 +10,7 @@ from cue_trainer.review import (LEAD_S, bundle, moments, others_note, outcome, r
                                 summary, tier_text, timeline)
 from cue_trainer.scoring import RULES, SCORE_TOLERANCE_S, headline
 from cue_trainer.store import SessionStore
+from cue_trainer.app.plain import plain
 
 style.apply()
 st.title("Review")
@@ -39,7 +40,7 @@ st.query_params["session"] = str(sid)
 rec = Recording.load(store, sid)  # the whole session, read once per page run
 info = rec.info
 if info.status != "complete" or info.note:
-    st.warning(info.note or "This session never ended cleanly; it holds what was recorded until then.")
+    st.warning(plain(info.note) if info.note else "This session never ended cleanly; it holds what was recorded until then.")
 framing = rec.framing()
 if framing is not None and framing.notes():
     st.info("**Hidden from the camera.** " + " ".join(framing.notes()), icon=":material/center_focus_weak:")
@@ -56,7 +57,7 @@ scores = rec.score(profile, tolerance_s=float(tolerance))
 head.markdown(f'<p id="score-headline" style="font-size:1.35rem;font-weight:600">{headline(scores[-1])}</p>',
               unsafe_allow_html=True)
 if profile is not None:
-    head.caption(f"Re-scored under the profile “{profile.name}”: the recorded features are replayed with its "
+    head.caption(f"Re-scored under the profile “{plain(profile.name)}”: the recorded features are replayed with its "
                  "thresholds; the stored session is unchanged.")
 with c1:
     st.table(score_table(scores))
@@ -80,7 +81,7 @@ if video is not None:
         st.caption(f"The video's time is the session clock (now from {format_clock(start)}), as on the timeline "
                    "below.")
 elif why_not:
-    st.caption(why_not)
+    st.caption(plain(why_not))
 with right:
     if not found:
         st.write("No moments: the app counted no changes, and there are no marks or suggestions.")
@@ -93,7 +94,7 @@ with right:
                            help=f"Play from {format_clock(m.play_from_s)}, 3 s before this moment")
             badge = {"missed": "red", "noticed": "green", "false alarm": "orange", "not scored": "gray",
                      "suggestion": "blue"}[m.kind]
-            row.markdown(f":{badge}-badge[{m.kind}] {m.text}")
+            row.markdown(f":{badge}-badge[{m.kind}] {plain(m.text)}")
 
 st.subheader("Timeline")
 df = timeline(rec, profile)
@@ -138,7 +139,7 @@ with c2:
     if not rec.suggestions:
         st.write("No suggestions were offered in this session.")
     for s in rec.suggestions:
-        st.markdown(f"- **{format_clock(s.t)}** · {BY_ID[s.cue].short} — “{s.text}” *({outcome(rec, s)})*")
+        st.markdown(f"- **{format_clock(s.t)}** · {BY_ID[s.cue].short} — “{plain(s.text)}” *({outcome(rec, s)})*")
 
 st.subheader("Export")
 e1, e2, e3 = st.columns(3)

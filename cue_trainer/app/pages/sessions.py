@@ -9,6 +9,7 @@ from cue_trainer.clock import format_clock, local_time
 from cue_trainer.progress import per_cue, trend
 from cue_trainer.review import own_video_size
 from cue_trainer.store import SessionStore
+from cue_trainer.app.plain import plain
 
 style.apply()
 st.title("Sessions")
@@ -18,7 +19,7 @@ sessions = store.sessions()
 if not sessions:
     st.info("No sessions yet. Practise live, or analyse a video on “Process a video” or with "
             "`cue-trainer process VIDEO`.")
-    st.caption(f"Store: {store.path}")
+    st.caption(f"Store: {plain(store.path)}")
     st.stop()
 
 
@@ -91,4 +92,4 @@ else:
         ).properties(height=alt.Step(34), width="container"), key="per-cue")
     st.caption("The noticing score counts a change as noticed when you marked it within the hit window; "
                "see a session's Review for the rules. The same figures: `cue-trainer sessions trend`.")
-st.caption(f"Store: {store.path}")
+st.caption(f"Store: {plain(store.path)}")
