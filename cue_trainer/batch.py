@@ -2,7 +2,7 @@
 ``local`` engine; ``cluster`` is the Ray engine).
 
 Owns: ``find_videos`` (a folder, a list file or a glob), ``stored_videos``, ``BatchItem``,
-``Ledger`` (each video's outcome, both engines) and ``process_many``. Imports: profiles, store, videos. Each worker process has its own detector and
+``Ledger`` (each video's outcome, both engines) and ``process_many``. Imports: frames, profiles, store, videos. Each worker process has its own detector and
 store connection (SQLite WAL serialises their short writes).
 """
 from __future__ import annotations

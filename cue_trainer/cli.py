@@ -1,6 +1,7 @@
 """The ``cue-trainer`` command line: process videos into sessions, list, show, export, delete.
 
-Owns: argument parsing and terminal output. Imports: the package's stages, never streamlit.
+Owns: argument parsing and terminal output. Imports: catalogue, clock, features, frames, profiles, progress,
+recording, review, scoring, store and videos (most of them lazily, per command); never streamlit.
 Errors a person can cause print one sentence on stderr and exit with 2; no traceback.
 """
 from __future__ import annotations
@@ -124,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr = ssub.add_parser("trend", help="the noticing score across practised sessions, oldest first, and per cue")
     tr.add_argument("--practitioner", help="only this practitioner's sessions")
     tr.add_argument("--json", action="store_true", help="print JSON: the sessions and the per-cue totals")
+
+    pf = sub.add_parser("profile", help="print the default profile, with what each cue measures")
+    pfs = pf.add_subparsers(dest="action", required=True, parser_class=ArgumentParser)
+    pfs.add_parser("default", help="the default profile as TOML: save it under <data dir>/profiles/NAME.toml and edit")
     return p
 
 
@@ -267,10 +272,13 @@ def cmd_show(args) -> int:
 
 def cmd_score(args) -> int:
     from cue_trainer.profiles import load_profile
-    from cue_trainer.recording import Recording
+    from cue_trainer.recording import NOT_PRACTISED, Recording
     from cue_trainer.scoring import RULES, SCORE_TOLERANCE_S, headline
 
     rec = Recording.load(_store(args), args.id)
+    if not rec.practised:
+        print(NOT_PRACTISED)
+        return EXIT_OK
     profile = load_profile(args.profile) if args.profile else None
     tolerance = args.tolerance_s or SCORE_TOLERANCE_S
     scores = rec.score(profile, tolerance)
@@ -359,6 +367,13 @@ def cmd_trend(args) -> int:
     return EXIT_OK
 
 
+def cmd_profile_default(args) -> int:
+    from cue_trainer.profiles import commented_default
+
+    print(commented_default(), end="")
+    return EXIT_OK
+
+
 def cmd_delete(args) -> int:
     store = _store(args)
     info = store.session(args.id)
@@ -411,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = cmd_process if args.command == "process" else {
         "list": cmd_list, "show": cmd_show, "export": cmd_export, "delete": cmd_delete, "score": cmd_score, "moments": cmd_moments,
-        "trend": cmd_trend,
+        "trend": cmd_trend, "default": cmd_profile_default,
     }[args.action]
     try:
         return guarded(handler, args)

@@ -1,8 +1,8 @@
 """The Ray engine: many videos, and the chunks of long ones, on the workers of a Ray cluster.
 
 Owns: ``connect``, ``ChunkWorker`` (a Ray actor with one landmark detector for its life),
-``process_many_on_ray`` and ``ray_starmap`` (the tuning sweep's tasks). Imports: batch, frames,
-landmarks, profiles, store, videos. The only module that imports Ray, and only when it is asked
+``process_many_on_ray`` and ``ray_starmap`` (the tuning sweep's tasks). Imports: batch, detector,
+frames, profiles, store, videos. The only module that imports Ray, and only when it is asked
 to: Ray is the optional ``cluster`` extra.
 
 How a video becomes a session here, and why it is the session one process makes:
@@ -164,7 +164,7 @@ class ChunkWorker:
 
     def detect(self, video: str, fps: float | None, k: int, chunk_s: float, last: bool) -> list:
         """Everyone found in each frame of chunk ``k`` (the last chunk reads on to the end)."""
-        from cue_trainer.landmarks import LandmarkDetector
+        from cue_trainer.detector import LandmarkDetector
 
         if self.detector is None:
             self.detector = LandmarkDetector()

@@ -11,8 +11,11 @@ The rule for one cue, on its signal s (negated for cues that fire *below* their 
 * a frame switches the cue on when s >= threshold, and off when s < threshold - hysteresis or
   when s is NaN (the landmarks it needs are not reliable: the cue is unknown, never guessed);
 * an episode runs from its first "on" frame to the first "off" frame after it (or the last frame
-  of the stream); it counts (is *confirmed*) at the first frame at least ``min_duration_s`` after
-  its start. Episodes that never reach that are dropped.
+  of the stream) — unless an "on" frame comes less than ``bridge_s`` after that "off" frame: then
+  the dip was part of one change, and the episode goes on (it ends at the "off" frame that is
+  not followed by an "on" one within ``bridge_s``, and is told that late by the streaming form);
+* it counts (is *confirmed*) at the first frame not inside a dip that is at least
+  ``min_duration_s`` after its start. Episodes that never reach that are dropped.
 """
 from __future__ import annotations
 
@@ -132,13 +135,15 @@ def _enabled(profile: Profile) -> list[str]:
     return [cue for cue in CUE_IDS if profile.cues[cue].enabled]
 
 
-def _rule_arrays(profile: Profile, cues: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _rule_arrays(profile: Profile, cues: list[str]):
+    """(cue columns, signs, (on, off) thresholds, minimum durations, bridges) of ``cues``."""
     idx = np.array([CUE_INDEX[c] for c in cues], dtype=int)
     sign = SIGN[idx]
     on = np.array([profile.cues[c].threshold for c in cues]) * sign
     off = on - np.array([profile.cues[c].hysteresis for c in cues])
     min_d = np.array([profile.cues[c].min_duration_s for c in cues])
-    return idx, sign, np.stack([on, off]), min_d
+    bridge = np.array([profile.cues[c].bridge_s for c in cues])
+    return idx, sign, np.stack([on, off]), min_d, bridge
 
 
 class CueEngine:
@@ -154,9 +159,10 @@ class CueEngine:
         self.profile = profile
         self.center = baseline.center_
         self.cues = _enabled(profile)
-        self._idx, self._sign, (self._on, self._off), self._min_d = _rule_arrays(profile, self.cues)
+        self._idx, self._sign, (self._on, self._off), self._min_d, self._bridge = _rule_arrays(profile, self.cues)
         n = len(self.cues)
         self._active = np.zeros(n, bool)
+        self._dip_since = np.full(n, np.nan)  # when a running episode's signal dipped (NaN: it has not)
         self._start = np.zeros(n)
         self._confirmed = np.full(n, np.nan)
         self._peak = np.full(n, -np.inf)
@@ -167,6 +173,7 @@ class CueEngine:
 
     def _close(self, i: int, end_s: float) -> CueEvent | None:
         self._active[i] = False
+        self._dip_since[i] = np.nan
         if np.isnan(self._confirmed[i]):
             return None
         return CueEvent(
@@ -180,16 +187,22 @@ class CueEngine:
         off = ~(s >= self._off)
         ended, confirmed = [], []
         for i in range(len(self.cues)):
-            if self._active[i] and off[i]:
-                event = self._close(i, t)
-                if event is not None:
-                    ended.append(event)
+            if self._active[i]:
+                if np.isnan(self._dip_since[i]):
+                    if off[i]:
+                        self._dip_since[i] = t
+                elif on[i] and t - self._dip_since[i] < self._bridge[i]:
+                    self._dip_since[i] = np.nan  # back within the bridge: the same change goes on
+                if not np.isnan(self._dip_since[i]) and t - self._dip_since[i] >= self._bridge[i]:
+                    event = self._close(i, float(self._dip_since[i]))
+                    if event is not None:
+                        ended.append(event)
             if not self._active[i] and on[i]:
                 self._active[i] = True
                 self._start[i] = t
                 self._confirmed[i] = np.nan
                 self._peak[i] = -np.inf
-            if self._active[i]:
+            if self._active[i] and np.isnan(self._dip_since[i]):
                 self._peak[i] = max(self._peak[i], s[i])
                 if np.isnan(self._confirmed[i]) and t - self._start[i] >= self._min_d[i]:
                     self._confirmed[i] = t
@@ -213,10 +226,12 @@ class CueEngine:
         return CueUpdate(t, states, confirmed, ended)
 
     def finish(self) -> list[CueEvent]:
-        """Close running episodes at the last frame's time; returns the confirmed ones."""
+        """Close running episodes at the last frame's time (or where their last dip began); returns
+        the confirmed ones."""
         if self._last_t is None:
             return []
-        events = [self._close(i, self._last_t) for i in range(len(self.cues)) if self._active[i]]
+        events = [self._close(i, self._last_t if np.isnan(self._dip_since[i]) else float(self._dip_since[i]))
+                  for i in range(len(self.cues)) if self._active[i]]
         return [e for e in events if e is not None]
 
 
@@ -239,9 +254,9 @@ def detect_events(t: np.ndarray, X: np.ndarray, baseline: Baseline | np.ndarray,
     if t.size == 0:
         return []
     cues = _enabled(profile)
-    idx, sign, (on_thr, off_thr), min_d = _rule_arrays(profile, cues)
+    idx, sign, (on_thr, off_thr), min_d, bridge = _rule_arrays(profile, cues)
     S = cue_signals(X, center)[:, idx] * sign
-    return detect_from_signals(t, S, on_thr, off_thr, min_d, cues, sign)
+    return detect_from_signals(t, S, on_thr, off_thr, min_d, cues, sign, bridge)
 
 
 def detect_from_signals(
@@ -252,9 +267,12 @@ def detect_from_signals(
     min_d: np.ndarray,
     cues: list[str],
     sign: np.ndarray,
+    bridge: np.ndarray | None = None,
 ) -> list[CueEvent]:
     """The batch rule on precomputed, sign-adjusted signals ``S`` (n_frames, n_cues): the
-    building block for threshold sweeps, where the signals are computed once."""
+    building block for threshold sweeps, where the signals are computed once. ``bridge``: per
+    cue, seconds (None: no bridge)."""
+    bridge = np.zeros(len(cues)) if bridge is None else np.asarray(bridge, np.float64)
     n = t.shape[0]
     frame = np.arange(n)
     with np.errstate(invalid="ignore"):
@@ -267,11 +285,16 @@ def detect_from_signals(
     found = []  # (end index, cue column, start, end, confirmed, peak) arrays per cue
     padded = np.vstack([S, np.full((1, S.shape[1]), -np.inf)])  # lets a run end at n in reduceat
     for j in range(len(cues)):
-        s0, s1 = runs(active[:, j])
-        if s0.size == 0:
+        r0, r1 = runs(active[:, j])
+        if r0.size == 0:
             continue
+        # Runs less than the bridge apart are one episode (the streaming engine's comparison: the
+        # next "on" frame's time minus the dip's first frame's time).
+        joined = np.r_[False, t[r0[1:]] - t[r1[:-1]] < bridge[j]]
+        first_run = np.flatnonzero(~joined)
+        s0, s1 = r0[first_run], r1[np.r_[first_run[1:] - 1, r0.size - 1]]
         # Same float expression as the streaming engine: t_now - t_start >= min_duration_s.
-        run_start_t = np.repeat(t[s0], s1 - s0)
+        run_start_t = np.repeat(t[s0][np.cumsum(~joined) - 1], r1 - r0)
         in_runs = np.flatnonzero(active[:, j])  # the runs' frames, run after run
         ok = in_runs[t[in_runs] - run_start_t >= min_d[j]]
         if ok.size == 0:
@@ -282,9 +305,14 @@ def detect_from_signals(
         if not keep.any():
             continue
         s0, s1, first_ok = s0[keep], s1[keep], first_ok[keep]
-        peaks = np.maximum.reduceat(padded[:, j], np.ravel(np.column_stack([s0, s1])))[::2] * sign[j]
+        # fmax: a dip inside an episode may hold frames where the cue is unknown (NaN).
+        peaks = np.fmax.reduceat(padded[:, j], np.ravel(np.column_stack([s0, s1])))[::2] * sign[j]
         end_idx = np.minimum(s1, n - 1)
-        found.append((s1, np.full(s0.size, j), t[s0], t[end_idx], t[first_ok], peaks))
+        # The frame at which the streaming engine tells the episode: the first one a bridge after
+        # its dip began (n: at the end of the stream).
+        told = np.array([k + int(np.argmax(t[k:] - t[k] >= bridge[j])) if k < n and (t[k:] - t[k] >= bridge[j]).any()
+                         else n for k in s1], dtype=int)
+        found.append((told, np.full(s0.size, j), t[s0], t[end_idx], t[first_ok], peaks))
     if not found:
         return []
     end_at, col, start_s, end_s, confirmed_s, peak = (np.concatenate(parts) for parts in zip(*found))

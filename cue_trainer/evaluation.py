@@ -3,8 +3,7 @@ clips, blink immunity, and the committed floors.
 
 Owns: ``ClipResult`` (one processed clip with its labels), ``CueRow`` and ``cue_rows`` (the per-cue
 table over a set of clips), ``BlinkReport`` / ``blink_report`` (frame-level agreement with a
-per-frame blink annotation), ``Floors`` / ``check_floors``. Imports: catalogue, scoring, records,
-features, recording, tuning.
+per-frame blink annotation), ``Floors`` / ``check_floors``. Imports: catalogue, scoring, records, tuning.
 
 Detected episodes are matched to labelled ones with ``scoring.match`` — the matcher that the
 noticing score and threshold tuning use — at ``LABEL_TOLERANCE_S`` unless told otherwise: a label

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cue_trainer.landmarks import FACE_OVAL, SHAPE, Landmarks
+from cue_trainer.landmarks import FACE_OVAL, MIN_VISIBILITY, SHAPE, Landmarks
 from cue_trainer.landmarks import FaceLandmark as F
 from cue_trainer.landmarks import PoseLandmark as P
 
@@ -70,9 +70,7 @@ FEATURE_DOCS: dict[str, str] = {
 
 INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
 
-#: A pose landmark counts when MediaPipe's visibility is at least this ...
-MIN_VISIBILITY = 0.5
-#: ... and it lies inside the picture, give or take this share of its size (the Tasks pose model
+#: A pose landmark counts when MediaPipe's visibility is at least ``MIN_VISIBILITY`` and it lies inside the picture, give or take this share of its size (the Tasks pose model
 #: places shoulders cut by the bottom edge up to 3 % below it; legacy Pose placed them on it).
 IN_FRAME_MARGIN = 0.05
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cue_trainer.baseline import Baseline
-from cue_trainer.catalogue import BY_ID, CUE_IDS
+from cue_trainer.catalogue import BY_ID, CUE_IDS, Need
 from cue_trainer.features import INDEX
 
 #: A cue measured in less than this share of the in-view time counts as hidden.
@@ -20,24 +20,8 @@ HIDDEN_BELOW = 0.5
 #: A baseline shoulder line steeper than this (degrees) suggests a sideways picture.
 SIDEWAYS_DEG = 60.0
 
-#: What must be visible for a cue (``CueSpec.needs``) -> the per-frame features that show it was
-#: (any one of them will do).
-NEEDS = {
-    "head and shoulders": ("nose_y",),
-    "the person": ("present",),
-    "upper body, steadily": ("body_scale",),
-    "the face": ("eye_openness",),
-    "ears and shoulders": ("ear_shoulder",),
-    "the face or shoulders": ("face_scale", "body_scale"),
-    "hands": ("hand_face_gap",),
-}
-assert set(NEEDS) == {c.needs for c in BY_ID.values() if c.needs}, "every kind of 'needs' has its feature"
-
-_ADVICE = {
-    "hands": "move back a little so that shoulders and hands are in the picture",
-    "the face": "face the camera, in good light",
-}
-_DEFAULT_ADVICE = "make sure head and shoulders are in the picture, in good light"
+_unknown = {f for c in BY_ID.values() if c.need for f in c.need.features} - set(INDEX)
+assert not _unknown, f"the catalogue's needs name measurements that features does not make: {sorted(_unknown)}"
 
 
 @dataclass(frozen=True)
@@ -68,14 +52,11 @@ class Framing:
         out = []
         if self.in_view_share < HIDDEN_BELOW:
             out.append(f"The person was in view in only {100 * self.in_view_share:.0f} % of the analysed time.")
-        by_need: dict[str, list[str]] = {}
-        for cue in self.hidden:
-            by_need.setdefault(BY_ID[cue].needs, []).append(cue)
-        for need, cues in by_need.items():
+        for need, cues in _by_need(self.hidden).items():
             share = 1.0 - min(self.known_share.get(c, 0.0) for c in cues)
             names = ", ".join(f"“{BY_ID[c].short}”" for c in cues)
-            out.append(f"{need[0].upper()}{need[1:]} out of view or hidden {100 * share:.0f} % of the time: "
-                       f"{names} can't be noticed; {_ADVICE.get(need, _DEFAULT_ADVICE)}.")
+            out.append(f"{need.text[0].upper()}{need.text[1:]} out of view or hidden {100 * share:.0f} % of the time: "
+                       f"{names} can't be noticed; {need.advice}.")
         if self.sideways:
             out.append(f"The shoulder line was {abs(self.shoulder_tilt_deg):.0f}° from horizontal in the baseline: "
                        "the picture may be sideways, or the person lying down; posture cues compare with that.")
@@ -85,15 +66,21 @@ class Framing:
 def brief(framing: Framing) -> str:
     """The notes in one short sentence (for a narrow panel): what is hidden, which cues it costs,
     and the first thing to change; "" when nothing is."""
-    by_need: dict[str, list[str]] = {}
-    for cue in framing.hidden:
-        by_need.setdefault(BY_ID[cue].needs, []).append(BY_ID[cue].short)
-    parts = [f"{need} (“{'”, “'.join(cues)}” can't be noticed)" for need, cues in by_need.items()]
-    text = f"Hidden from the camera: {'; '.join(parts)} — {_ADVICE.get(next(iter(by_need)), _DEFAULT_ADVICE)}." \
-        if parts else ""
+    by_need = _by_need(framing.hidden)
+    parts = [f"{need.text} (“{'”, “'.join(BY_ID[c].short for c in cues)}” can't be noticed)"
+             for need, cues in by_need.items()]
+    text = f"Hidden from the camera: {'; '.join(parts)} — {next(iter(by_need)).advice}." if parts else ""
     if framing.sideways:
         text += " The picture may be sideways."
     return text.strip()
+
+
+def _by_need(cues: list[str]) -> dict[Need, list[str]]:
+    """``cues`` grouped by what must be visible for them, in the order they come."""
+    out: dict[Need, list[str]] = {}
+    for cue in cues:
+        out.setdefault(BY_ID[cue].need, []).append(cue)
+    return out
 
 
 def combine(parts: list[tuple[Framing, int]]) -> Framing | None:
@@ -110,14 +97,14 @@ def combine(parts: list[tuple[Framing, int]]) -> Framing | None:
 
 def framing_of(X: np.ndarray, baseline: Baseline) -> Framing:
     """The framing of frames ``X`` (n, len(FEATURES)): per cue, the share of in-view frames in
-    which the per-frame measurement it needs was made (``NEEDS``; windowed measurements, which
+    which a per-frame measurement of what it needs was made (``Need.features``; windowed measurements, which
     fill in over a few seconds, do not count against the framing), and ``baseline``'s shoulder line."""
     X = np.asarray(X, dtype=np.float64).reshape(-1, len(INDEX))
     present = X[:, INDEX["present"]] == 1.0
     n = int(present.sum())
     known = {}
     for c in CUE_IDS:
-        if BY_ID[c].needs:
-            columns = [INDEX[name] for name in NEEDS[BY_ID[c].needs]]
+        if BY_ID[c].need is not None:
+            columns = [INDEX[name] for name in BY_ID[c].need.features]
             known[c] = float(np.isfinite(X[present][:, columns]).any(axis=1).sum()) / n if n else 0.0
     return Framing(float(present.mean()) if len(X) else 0.0, known, float(baseline["shoulder_tilt_deg"]))

@@ -3,7 +3,8 @@
 Owns: ``LiveSession`` and ``LiveSnapshot``. The video worker thread calls ``process`` for each
 frame; the page calls the controls (``mark``, ``pause``, ``stop``, …) and reads ``snapshot()``.
 One lock guards the analysis; MediaPipe runs outside it, so the page never waits for a model.
-Imports: frames, footage, landmarks, cues, records, profiles, store, analysis. Never streamlit.
+Imports: analysis, catalogue, cues, detector, features, footage, frames, framing,
+landmarks, profiles, records, store. Never streamlit.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from cue_trainer.features import FEATURES
 from cue_trainer.footage import FootageWriter
 from cue_trainer.frames import Frame
 from cue_trainer.framing import brief
-from cue_trainer.landmarks import LandmarkDetector, Landmarks
+from cue_trainer.detector import LandmarkDetector
+from cue_trainer.landmarks import Landmarks
 from cue_trainer.profiles import Profile
 from cue_trainer.records import Response, Suggestion
 from cue_trainer.store import SessionStore

@@ -1,9 +1,10 @@
 """Whom the features describe when more than one person is in view: the partner who was calibrated.
 
 Owns: ``Person`` (one body and/or face found in a frame), ``people`` (pairs the bodies and faces
-the models return into people), ``owner`` (whose hand a hand is) and ``PartnerTracker`` (chooses
-the partner once, then keeps them by continuity). Imports nothing of ours: plain numpy over
-normalised landmark arrays.
+the models return into people), ``owner`` (whose hand a hand is), ``PartnerTracker`` (chooses
+the partner once, then keeps them by continuity), ``partner_of`` (a frame's ``Detections`` as the
+partner's ``Landmarks``) and following over time: the body's smoothing (``OneEuro``,
+``PoseSmoother``) and ``Follower`` (both, frame after frame). Imports: landmarks.
 
 The partner is chosen on the first frame with anyone in it: the only person, or the one whose head
 is nearest the centre of the picture (where a partner sits to practise). From then on, a person is
@@ -15,15 +16,16 @@ wherever they move (a quick move, a jump in the picture): nobody else was there 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
+from cue_trainer.landmarks import MIN_VISIBILITY, Detections, Landmarks, PoseLandmark
+
 #: Pose points of the head (nose, eyes, ears, mouth) and the shoulders.
-_HEAD = tuple(range(11))
-_SHOULDERS = (11, 12)
-#: A pose point counts for placing a person when its visibility is at least this.
-_VISIBLE = 0.5
+_HEAD = tuple(range(PoseLandmark.NOSE, PoseLandmark.MOUTH_RIGHT + 1))
+_SHOULDERS = (PoseLandmark.LEFT_SHOULDER, PoseLandmark.RIGHT_SHOULDER)
 #: A person is the partner when their head is within this many head sizes of where the partner's
 #: head was last seen, ...
 NEAR_HEADS = 0.6
@@ -60,12 +62,12 @@ def _face_place(face: np.ndarray, aspect: float) -> tuple[np.ndarray, np.ndarray
 
 
 def _pose_head(pose: np.ndarray, aspect: float) -> tuple[tuple[float, float], float] | None:
-    head = [i for i in _HEAD if pose[i, 3] >= _VISIBLE]
+    head = [i for i in _HEAD if pose[i, 3] >= MIN_VISIBILITY]
     if not head:
         return None
     xy = pose[head, :2].astype(np.float64) * (aspect, 1.0)
     centre = xy.mean(axis=0)
-    if all(pose[i, 3] >= _VISIBLE for i in _SHOULDERS):
+    if all(pose[i, 3] >= MIN_VISIBILITY for i in _SHOULDERS):
         size = float(np.hypot(*((pose[11, :2] - pose[12, :2]) * (aspect, 1.0)))) / 2  # a head is about half the shoulders
     else:
         size = float(np.ptp(xy[:, 0])) if len(head) > 1 else 0.0
@@ -107,7 +109,7 @@ def owner(hand: np.ndarray, found: list[Person], aspect: float) -> Person | None
     def distance(p: Person) -> float:
         places = [np.array(p.head)]
         if p.pose is not None:
-            places += [p.pose[i, :2] * (aspect, 1.0) for i in (15, 16) if p.pose[i, 3] >= _VISIBLE]
+            places += [p.pose[i, :2] * (aspect, 1.0) for i in (PoseLandmark.LEFT_WRIST, PoseLandmark.RIGHT_WRIST) if p.pose[i, 3] >= MIN_VISIBILITY]
         return min(float(np.hypot(*(wrist - q))) for q in places) / p.size
 
     return min(found, key=distance, default=None)
@@ -148,3 +150,99 @@ class PartnerTracker:
             return None, len(found)
         self.head, self.size, self.seen_t = partner.head, partner.size, t
         return partner, len(found) - 1
+
+
+def partner_of(detections: Detections, tracker: PartnerTracker | None = None) -> Landmarks:
+    """The partner's landmarks. ``tracker`` chooses the partner among several people; without
+    one, the person nearest the centre is described. A hand is the partner's when it is nearer
+    to the partner's head or wrists than to anyone else's."""
+    w, h = detections.image_size
+    found = people(list(detections.poses), list(detections.faces), list(detections.shapes), w / h)
+    partner, others = (tracker or PartnerTracker()).choose(found, detections.t, w / h)
+    if partner is None:
+        return Landmarks.empty(detections.t, detections.image_size, others)
+    empty = Landmarks.empty(detections.t, detections.image_size)
+    mine = [hand for hand in detections.hands if owner(hand, found, w / h) is partner]
+    return Landmarks(
+        t=detections.t, image_size=detections.image_size,
+        pose=partner.pose if partner.pose is not None else empty.pose,
+        face=partner.face if partner.face is not None else empty.face,
+        blendshapes=partner.blendshapes if partner.blendshapes is not None else empty.blendshapes,
+        hands=np.stack(mine[:2]) if mine else empty.hands,
+        others=others,
+    )
+
+
+#: The body's landmarks are smoothed with a One Euro filter (Casiez, Roussel and Vogel, CHI 2012)
+#: whose speeds count in half shoulder widths, so that it acts the same near and far. At rest the
+#: cutoff is MIN_CUTOFF_HZ; it rises by BETA per half shoulder width per second of movement, so a
+#: real movement passes with little lag while the model's frame-to-frame tremble is held back (on
+#: compressed video the Tasks pose model moves a still nose about three times as much per frame as
+#: the face mesh sees the head move).
+MIN_CUTOFF_HZ = 0.2
+BETA = 4.0
+DERIVATIVE_CUTOFF_HZ = 1.0
+
+
+class OneEuro:
+    """A One Euro filter over an array of values (all filtered alike, each on its own)."""
+
+    def __init__(self, min_cutoff_hz: float = MIN_CUTOFF_HZ, beta: float = BETA,
+                 derivative_cutoff_hz: float = DERIVATIVE_CUTOFF_HZ) -> None:
+        self.min_cutoff_hz, self.beta, self.derivative_cutoff_hz = min_cutoff_hz, beta, derivative_cutoff_hz
+        self.reset()
+
+    def reset(self) -> None:
+        self._t: float | None = None
+        self._x: np.ndarray | None = None
+        self._dx: np.ndarray | None = None
+
+    @staticmethod
+    def _alpha(cutoff_hz, dt: float):
+        return 1.0 / (1.0 + 1.0 / (2 * np.pi * cutoff_hz * dt))
+
+    def __call__(self, t: float, x: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        """The filtered ``x`` at time ``t``; speeds count in units of ``scale`` for the cutoff."""
+        if self._x is None or self._x.shape != x.shape or t <= self._t or not np.all(np.isfinite(x)):
+            self._t, self._x, self._dx = t, x.copy(), np.zeros_like(x)
+            return x
+        dt = t - self._t
+        dx = (x - self._x) / dt
+        self._dx = self._dx + self._alpha(self.derivative_cutoff_hz, dt) * (dx - self._dx)
+        cutoff = self.min_cutoff_hz + self.beta * np.abs(self._dx) / scale
+        self._x = self._x + self._alpha(cutoff, dt) * (x - self._x)
+        self._t = t
+        return self._x.copy()
+
+
+class PoseSmoother:
+    """The partner's body points smoothed over time (x, y and z; visibility as measured), with the
+    speeds for the One Euro cutoff in half shoulder widths. Starts afresh whenever the body is lost."""
+
+    def __init__(self) -> None:
+        self._filter = OneEuro()
+
+    def __call__(self, lm: Landmarks) -> Landmarks:
+        if not lm.has_pose:
+            self._filter.reset()
+            return lm
+        w, h = lm.image_size
+        iso = np.array([w / h, 1.0, w / h])
+        xyz = lm.pose[:, :3].astype(np.float64) * iso
+        shoulders = float(np.hypot(*(xyz[PoseLandmark.LEFT_SHOULDER, :2] - xyz[PoseLandmark.RIGHT_SHOULDER, :2])))
+        pose = lm.pose.copy()
+        pose[:, :3] = self._filter(lm.t, xyz, max(shoulders / 2, 0.02)) / iso
+        return dataclasses.replace(lm, pose=pose)
+
+
+class Follower:
+    """The partner over a stream of ``Detections``: chooses them (``PartnerTracker``) and smooths
+    their body (``PoseSmoother``). This is the state that runs from frame to frame outside the
+    models, so a video split into chunks has one Follower, fed the chunks in time order."""
+
+    def __init__(self) -> None:
+        self.tracker = PartnerTracker()
+        self.smooth = PoseSmoother()
+
+    def __call__(self, detections: Detections) -> Landmarks:
+        return self.smooth(partner_of(detections, self.tracker))

@@ -1,24 +1,24 @@
 """Profiles: TOML files of cue thresholds and timings.
 
-Owns: ``Profile``, ``CueSettings``, loading with validation, and writing. Imports: catalogue.
-The defaults ship as ``cue_trainer/default_profile.toml``. A profile file may set only some
-values; the rest come from the defaults. Anything unknown or out of range is refused with a
+Owns: ``Profile``, ``CueSettings``, the default profile (each cue's defaults come from its
+catalogue entry), loading with validation, and writing. Imports: catalogue. A profile file may
+set only some values; the rest come from the defaults (``cue-trainer profile default`` prints them). Anything unknown or out of range is refused with a
 message naming the key, the value and the allowed range.
 """
 from __future__ import annotations
 
 import math
 import os
+import textwrap
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Callable
 
 import tomli_w
 
 from cue_trainer import InputError, read_user_text
-from cue_trainer.catalogue import BY_ID, COOLDOWN_RANGE_S, CUE_IDS, MIN_DURATION_RANGE_S, CueSpec
+from cue_trainer.catalogue import BRIDGE_RANGE_S, BY_ID, COOLDOWN_RANGE_S, CUE_IDS, MIN_DURATION_RANGE_S, CueSpec
 
 CALIBRATION_RANGE_S = (3.0, 600.0)
 
@@ -36,6 +36,7 @@ class CueSettings:
     min_duration_s: float
     cooldown_s: float
     enabled: bool = True
+    bridge_s: float = 0.0  # a dip under the threshold shorter than this stays inside the episode
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ CUE_CONSTRAINTS: dict[str, Callable[[CueSpec], object]] = {
     "hysteresis": lambda spec: Interval(0.0, spec.threshold_range[1] / 2, spec.unit),
     "min_duration_s": lambda spec: Interval(*MIN_DURATION_RANGE_S, "s"),
     "cooldown_s": lambda spec: Interval(*COOLDOWN_RANGE_S, "s"),
+    "bridge_s": lambda spec: Interval(*BRIDGE_RANGE_S, "s"),
     "enabled": lambda spec: Flag,
 }
 
@@ -185,25 +187,56 @@ def parse_profile(text: str, *, origin: str = "the profile", base: Profile | Non
     )
 
 
+DEFAULT_NAME = "default"
+DEFAULT_DESCRIPTION = "Defaults shipped with cue-trainer: conservative, so that suggestions stay sparse."
+DEFAULT_CALIBRATION_S = 20.0  # baseline window, seconds of the person in view
+DEFAULT_GLOBAL_COOLDOWN_S = 60.0  # at most one suggestion per minute, whatever the cue
+
 _DEFAULT: Profile | None = None
 
 
 def default_profile() -> Profile:
-    """The profile shipped with the package (``cue_trainer/default_profile.toml``)."""
+    """The profile shipped with the package: every cue's ``Defaults`` from the catalogue."""
     global _DEFAULT
     if _DEFAULT is None:
-        text = resources.files("cue_trainer").joinpath("default_profile.toml").read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-        # The shipped file must be complete; build it directly, then validate it like any file.
         seed = Profile(
-            name=data["profile"]["name"],
-            description=data["profile"]["description"],
-            calibration_s=float(data["timing"]["calibration_s"]),
-            global_cooldown_s=float(data["timing"]["global_cooldown_s"]),
-            cues={cue: CueSettings(**{k: v for k, v in data["cues"][cue].items()}) for cue in CUE_IDS},
+            name=DEFAULT_NAME, description=DEFAULT_DESCRIPTION, calibration_s=DEFAULT_CALIBRATION_S,
+            global_cooldown_s=DEFAULT_GLOBAL_COOLDOWN_S,
+            cues={c.id: CueSettings(threshold=c.defaults.threshold, hysteresis=c.defaults.hysteresis,
+                                    min_duration_s=c.defaults.min_duration_s, cooldown_s=c.defaults.cooldown_s,
+                                    enabled=c.defaults.enabled, bridge_s=c.defaults.bridge_s)
+                  for c in BY_ID.values()},
         )
-        _DEFAULT = parse_profile(text, origin="the default profile", base=seed)
+        # Validated like any file: a default out of its own range fails here, at first use.
+        _DEFAULT = parse_profile(seed.to_toml(), origin="the default profile", base=seed)
     return _DEFAULT
+
+
+def commented_default() -> str:
+    """The default profile as TOML with a comment per cue (what it measures, in which unit, and why
+    its defaults are what they are): the starting point for a profile of one's own."""
+    profile = default_profile()
+    lines = [
+        "# cue-trainer default profile: thresholds and timings of every cue.",
+        "#",
+        "# Thresholds are relative to the partner's own baseline. A cue starts when its signal reaches",
+        "# `threshold` and ends when it falls back past `threshold - hysteresis` (or rises past",
+        "# `threshold + hysteresis` for a cue that fires below its threshold). An episode counts once it",
+        "# has lasted `min_duration_s`; a dip shorter than `bridge_s` inside it does not end it; a",
+        "# suggestion for the same cue is offered at most once per `cooldown_s`.",
+        "# Keep only the values you change.",
+        "",
+        tomli_w.dumps({"profile": {"name": profile.name, "description": profile.description},
+                       "timing": {"calibration_s": profile.calibration_s,
+                                  "global_cooldown_s": profile.global_cooldown_s}}).rstrip(),
+    ]
+    for cue, settings in profile.cues.items():
+        spec = BY_ID[cue]
+        about = f"{spec.label}: {spec.signal}" + (f" (in {spec.unit})" if spec.unit else "")
+        lines += ["", *textwrap.wrap(about, 98, initial_indent="# ", subsequent_indent="# ")]
+        lines += textwrap.wrap(spec.defaults.why, 98, initial_indent="# ", subsequent_indent="# ")
+        lines.append(tomli_w.dumps({"cues": {cue: asdict(settings)}}).rstrip())
+    return "\n".join(lines) + "\n"
 
 
 def available_profiles(folder: str | os.PathLike) -> dict[str, Path | None]:

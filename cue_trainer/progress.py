@@ -15,7 +15,7 @@ import pandas as pd
 from cue_trainer.catalogue import BY_ID, CUE_IDS
 from cue_trainer.recording import Recording
 from cue_trainer.scoring import SCORE_TOLERANCE_S
-from cue_trainer.store import SessionInfo, SessionStore
+from cue_trainer.store import SessionStore
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,6 @@ def session_score(rec: Recording, tolerance_s: float = SCORE_TOLERANCE_S) -> Ses
     )
 
 
-def practised(info: SessionInfo, marks: int | None = None) -> bool:
-    """Whether a session is one in which someone practised noticing."""
-    return info.source == "live" or bool(marks)
-
-
 def trend(store: SessionStore, practitioner: str | None = None) -> list[SessionScore]:
     """The score of every practised session, oldest first; only ``practitioner``'s when given
     (names compare without case or surrounding spaces)."""
@@ -85,7 +80,7 @@ def trend(store: SessionStore, practitioner: str | None = None) -> list[SessionS
         if wanted is not None and (info.practitioner or "").strip().casefold() != wanted:
             continue
         rec = Recording.load(store, info.id)
-        if practised(info, len(rec.marks)) and rec.stretches:
+        if rec.practised and rec.stretches:
             out.append(session_score(rec))
     return out
 

@@ -1,7 +1,7 @@
 """The read model of a stored session: everything recorded about it, loaded once, typed.
 
 Owns: ``Recording`` (with ``replay``, ``signals``, ``score``, ``framing`` and the session's
-stretches), ``Stretch`` and ``Replay``. Imports: baseline, cues, coach, framing, profiles, records,
+stretches), ``Stretch`` and ``Replay``. Imports: baseline, catalogue, cues, coach, features, framing, profiles, records,
 scoring, store.
 Every reader of a stored session — review, tuning, evaluation, the CLI, the pages and the
 notebooks — takes a ``Recording``; none of them goes back to the store for more.
@@ -28,6 +28,9 @@ from cue_trainer.profiles import Profile, parse_profile
 from cue_trainer.records import CueEvent, Label, Mark, Segment, Suggestion
 from cue_trainer.scoring import SCORE_TOLERANCE_S, CueScore, score
 from cue_trainer.store import SessionInfo, SessionStore
+
+#: What the Review, ``sessions score`` and the trend say of a session nobody practised on.
+NOT_PRACTISED = "Nobody practised on this video yet: it has no noticing score, only the app's episodes."
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +141,25 @@ class Recording:
     def pauses(self) -> list[Span]:
         return [(s.start_s, s.end_s) for s in self.segments if s.kind == "pause" and s.end_s is not None]
 
+    @property
+    def practised(self) -> bool:
+        """Whether someone practised noticing in this session: a live session, or one with marks
+        (a processed video nobody marked has no noticing score: ``NOT_PRACTISED``)."""
+        return self.info.source == "live" or any(m.cue is not None or m.note for m in self.marks)
+
+    @property
+    def unscored(self) -> list[Span]:
+        """Where marks are not scored: outside every practice stretch (before and during a
+        baseline, while paused), since no cue was analysed there."""
+        out, at = [], 0.0
+        for s in self.stretches:
+            if s.start_s > at:
+                out.append((at, s.start_s))
+            at = s.end_s
+        if at < math.inf:
+            out.append((at, math.inf))
+        return out
+
     def in_stretch(self, stretch: Stretch) -> np.ndarray:
         """(n,) bool: the frames inside ``stretch``."""
         return (self.t >= stretch.start_s) & (self.t < stretch.end_s)
@@ -207,10 +229,11 @@ class Recording:
 
     def score(self, profile: Profile | None = None, tolerance_s: float = SCORE_TOLERANCE_S) -> list[CueScore]:
         """The noticing score (see ``scoring``), optionally re-scored under another profile."""
-        return score(self.events_under(profile), self.marks, pauses=self.pauses, unseen=self.unseen,
+        return score(self.events_under(profile), self.marks, pauses=self.unscored, unseen=self.unseen,
                      tolerance_s=tolerance_s)
 
-    def detect(self, cue: str, threshold: float, hysteresis: float, min_duration_s: float) -> list[CueEvent]:
+    def detect(self, cue: str, threshold: float, hysteresis: float, min_duration_s: float,
+               bridge_s: float = 0.0) -> list[CueEvent]:
         """Episodes of one ``cue`` under these settings, from the signals computed once (the
         building block of threshold sweeps)."""
         sign = SIGN[CUE_INDEX[cue]]
@@ -218,6 +241,6 @@ class Recording:
         out: list[CueEvent] = []
         for t, S in self.signals():
             out += detect_from_signals(t, S[:, [CUE_INDEX[cue]]] * sign, on, on - hysteresis,
-                                       np.array([min_duration_s]), [cue], np.array([sign]))
+                                       np.array([min_duration_s]), [cue], np.array([sign]), np.array([bridge_s]))
         return out
 

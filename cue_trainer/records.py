@@ -2,8 +2,8 @@
 
 Owns: ``CueEvent``, ``Suggestion`` (with its store id and response), ``Mark``, ``Segment``,
 ``Label``, the closed sets ``Response``/``SegmentKind`` and the one set of response texts.
-Imports: catalogue only, so that the store can hold these without importing the cue engine or
-the coach. Times are on the session clock (seconds since the session started).
+Imports: catalogue only (so that the store can hold these without importing the cue engine or
+the coach). Times are on the session clock (seconds since the session started).
 """
 from __future__ import annotations
 

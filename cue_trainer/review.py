@@ -2,7 +2,7 @@
 download bundles.
 
 Owns: turning a ``Recording`` into the tables the Review page, the CLI and the notebooks show and
-export, and its ``moments`` (each episode, false-alarm mark and suggestion, missed ones first). Imports: catalogue, clock, records, profiles, recording, store (exports only). Never streamlit.
+export, and its ``moments`` (each episode, false-alarm mark and suggestion, missed ones first). Imports: catalogue, clock, cues, frames, records, profiles, recording, scoring, store. Never streamlit.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import io
 import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
+from typing import Literal, get_args
 from pathlib import Path
 
 import numpy as np
@@ -175,7 +176,8 @@ def bundle(store: SessionStore, session_id: int, fmt: str) -> bytes:
 
 
 #: Moment kinds, in the order the list shows them (missed first: they teach the most).
-MOMENT_KINDS = ("missed", "noticed", "false alarm", "not scored", "suggestion")
+MomentKind = Literal["missed", "noticed", "false alarm", "not scored", "suggestion", "change"]
+MOMENT_KINDS: tuple[MomentKind, ...] = get_args(MomentKind)
 
 #: How long before a moment the replay starts, seconds.
 LEAD_S = 3.0
@@ -195,7 +197,7 @@ class Moment:
 
     t: float
     end_s: float
-    kind: str
+    kind: MomentKind
     cue: str
     text: str
 
@@ -210,14 +212,17 @@ class Moment:
 
 def moments(rec: Recording, profile: Profile | None = None, tolerance_s: float = SCORE_TOLERANCE_S) -> list[Moment]:
     """The session's moments under the scoring rules (``profile`` re-scores): missed episodes first,
-    then noticed episodes, false-alarm and not-scored marks and suggestions, each group in time order.
+    then noticed episodes, false-alarm and not-scored marks and suggestions, each group in time order
+    (in a session nobody practised on, each episode is a "change", neither noticed nor missed).
     A second mark on an episode already noticed is not a moment of its own."""
     out = []
-    for j in judge(rec.events_under(profile), rec.marks, pauses=rec.pauses, unseen=rec.unseen,
+    for j in judge(rec.events_under(profile), rec.marks, pauses=rec.unscored, unseen=rec.unseen,
                    tolerance_s=tolerance_s):
         short = BY_ID[j.cue].short
         span = f"{format_clock(j.start_s)}–{format_clock(j.end_s)}"
-        if j.kind == "episode" and j.outcome == "missed":
+        if j.kind == "episode" and not rec.practised:  # nobody watched: a change, not a miss
+            out.append(Moment(j.start_s, j.end_s, "change", j.cue, f"{short} {span}"))
+        elif j.kind == "episode" and j.outcome == "missed":
             out.append(Moment(j.start_s, j.end_s, "missed", j.cue, f"{short} {span}: not marked"))
         elif j.kind == "episode":
             delay = j.mark_s - j.start_s

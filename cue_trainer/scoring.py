@@ -1,19 +1,21 @@
 """The noticing score, and the one event matcher that scoring, tuning and evaluation share.
 
 Owns: ``match`` (pairs stretches of time within a tolerance), ``judge`` (each episode and mark with
-its outcome), ``CueScore``, ``score`` (their counts) and the rules text shown to people. Pure functions over records; imports: catalogue, records.
+its outcome), ``CueScore``, ``score`` (their counts) and the rules text shown to people. Pure functions over records. Imports: catalogue, records.
 
 Matching: an item (a mark, or a detected episode) and a target (an episode, or a true one) are
 *near* when they overlap once both are widened by ``tolerance_s`` on either side (a mark is a
 point, so it is near an episode when it falls between ``tolerance_s`` before its start and
-``tolerance_s`` after its end). Items are taken in time order; each takes the earliest near
-target not yet taken. Each target is taken at most once.
+``tolerance_s`` after its end). Items are taken in time order; each takes a target it falls
+inside, if one is not yet taken, else the earliest near target not yet taken. Each target is
+taken at most once.
 
 Scoring rules: a mark is a *hit* when it is matched to an episode of the cue it names. An episode
 without a hit is a *miss*. A mark near no episode of its cue is a *false alarm* — unless the app
 could not see that cue at that moment (its landmarks were hidden): then it is *not scored*, since
 the practitioner may well have been right. A second mark near an episode already matched is
-neither a hit nor a false alarm. Marks made while the session was paused, notes without a cue, and
+neither a hit nor a false alarm. Marks made during a baseline or while the session was paused
+(no cue was analysed then), notes without a cue, and
 states that are never suggested (out of view) are not scored. The *delay* is the time from an
 episode's start to its first matching mark (negative when the practitioner marked it before the
 app's signal crossed its threshold).
@@ -40,7 +42,8 @@ RULES = (
     "A mark counts as a hit when it names the same cue as an episode and falls between {tol:g} s before "
     "the episode started and {tol:g} s after it ended; each episode counts once. Episodes without such a "
     "mark are misses, and marks that match no episode are false alarms — except when the app could not see "
-    "that cue at the time (those are not scored). Marks made while paused are not scored. The delay is the "
+    "that cue at the time (those are not scored). Marks made during the baseline or while paused are not "
+    "scored. The delay is the "
     "time from the start of a change to your mark; it is negative when you marked it before the app's signal "
     "crossed its threshold."
 )
@@ -73,7 +76,10 @@ def match(items: Sequence[Span], targets: Sequence[Span], tolerance_s: float) ->
         close = [j for j in order if s0 - tolerance_s <= targets[j][1] and targets[j][0] <= s1 + tolerance_s]
         if close:
             near.add(i)
-        free = next((j for j in close if j not in taken), None)
+        # The target the item falls inside comes first (a mark during the second of two episodes
+        # is for that one), then the earliest near one.
+        inside = [j for j in close if targets[j][0] <= s0 and s1 <= targets[j][1]]
+        free = next((j for j in inside + close if j not in taken), None)
         if free is not None:
             taken.add(free)
             pairs[i] = free
@@ -146,7 +152,8 @@ def judge(
     tolerance_s: float = SCORE_TOLERANCE_S,
 ) -> list[Judged]:
     """Every episode and every scored mark of the cues that can be suggested, with its outcome
-    (marks made while paused and notes without a cue are left out), in catalogue order, then time."""
+    (marks made in ``pauses`` — while paused, during a baseline — and notes without a cue are left
+    out), in catalogue order, then time."""
     unseen = unseen or {}
     out: list[Judged] = []
     for cue in (c for c in CUE_IDS if BY_ID[c].suggests):

@@ -37,7 +37,7 @@ def truth_of(rec: Recording, kind: Literal["auto", "labels", "marks"] = "auto") 
     if kind == "labels" or (kind == "auto" and rec.labels):
         return "labels", [(x.cue, x.start_s, x.end_s) for x in rec.labels]
     return "marks", [(m.cue, m.t, m.t) for m in rec.marks if m.cue is not None and
-                     not any(s0 <= m.t <= s1 for s0, s1 in rec.pauses)]
+                     not any(s0 <= m.t <= s1 for s0, s1 in rec.unscored)]
 
 
 def default_tolerance_s(truth: Truth) -> float:
@@ -66,10 +66,10 @@ def metrics(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return float(p), float(r), float(f)
 
 
-def session_counts(rec: Recording, cue: str, thresholds: list[float], hysteresis: float, min_duration_s: float,
-                   true: list[tuple[float, float]], kind: Truth, tolerance_s: float) -> np.ndarray:
+def session_counts(rec: Recording, cue: str, thresholds: list[float], hysteresis: float, bridge_s: float,
+                   min_duration_s: float, true: list[tuple[float, float]], kind: Truth, tolerance_s: float) -> np.ndarray:
     """(hits, false alarms, misses) of one session for each threshold: (len(thresholds), 3) ints."""
-    return np.array([counts(rec.detect(cue, thr, hysteresis, min_duration_s), true, kind, tolerance_s)
+    return np.array([counts(rec.detect(cue, thr, hysteresis, min_duration_s, bridge_s), true, kind, tolerance_s)
                      for thr in thresholds], int).reshape(len(thresholds), 3)
 
 
@@ -93,7 +93,7 @@ def sweep(
     ``starmap(fn, arglists)`` runs the per-session counts (default: one after another here;
     ``cluster.ray_starmap`` spreads them over a Ray cluster, with the same results).
 
-    ``None`` in ``min_durations_s`` means the profile's value; hysteresis stays the profile's.
+    ``None`` in ``min_durations_s`` means the profile's value; hysteresis and bridge stay the profile's.
     ``tolerance_s`` None: the tolerance that suits each recording's truth (see the module docstring).
     Returns one row per setting: threshold, min_duration_s, tp, fp, fn, precision, recall, f1.
 
@@ -113,7 +113,7 @@ def sweep(
     thresholds = [float(x) for x in thresholds]
     min_ds = [settings.min_duration_s if min_d is None else float(min_d) for min_d in min_durations_s]
     # One call per session and minimum duration: the unit a cluster spreads (``starmap``).
-    calls = [(rec, cue, thresholds, settings.hysteresis, min_d, true, kind, tol)
+    calls = [(rec, cue, thresholds, settings.hysteresis, settings.bridge_s, min_d, true, kind, tol)
              for min_d in min_ds for rec, (kind, true, tol) in zip(recordings, truths)]
     per_call = iter((starmap or _starmap)(session_counts, calls))
     rows = []

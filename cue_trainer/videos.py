@@ -1,7 +1,7 @@
 """Processing a recorded video: a file becomes a stored session.
 
 Owns: ``VIDEO_SUFFIXES`` (what counts as a video, for folders and uploads), ``ProcessResult``,
-``process_video`` (with ``Interrupted`` and ``ctrl_c_between_frames``), ``SessionWriter`` and ``CHUNK_S`` and the temporary folders of uploads. Imports: frames, landmarks, profiles, records, store, analysis, clock.
+``process_video`` (with ``Interrupted`` and ``ctrl_c_between_frames``), ``SessionWriter`` and ``CHUNK_S`` and the temporary folders of uploads. Imports: analysis, clock, detector, frames, landmarks, partner, profiles, records, store.
 """
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from typing import Callable
 from cue_trainer.analysis import Analysis
 from cue_trainer.clock import format_clock
 from cue_trainer.frames import VideoFileSource, is_url
-from cue_trainer.landmarks import Detections, Follower, LandmarkDetector
+from cue_trainer.detector import LandmarkDetector
+from cue_trainer.landmarks import Detections
+from cue_trainer.partner import Follower
 from cue_trainer.profiles import Profile
 from cue_trainer.records import CueEvent, Suggestion
 from cue_trainer.store import SessionStore, StoreFault, process_alive, process_started

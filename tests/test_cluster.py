@@ -25,7 +25,7 @@ import pytest
 from cue_trainer.batch import find_videos, process_many
 from cue_trainer.features import FEATURES
 from cue_trainer.frames import Frame, VideoFileSource, chunk_index
-from cue_trainer.landmarks import LandmarkDetector
+from cue_trainer.detector import LandmarkDetector
 from cue_trainer.profiles import default_profile
 from cue_trainer.records import Label
 from cue_trainer.recording import Recording

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from cue_trainer.catalogue import BY_ID, CUES
-from cue_trainer.coach import TEMPLATES, CheckInCoach, suggestions_for
+from cue_trainer.coach import CheckInCoach, suggestions_for
 from cue_trainer.cues import CueEvent
 from cue_trainer.profiles import default_profile
 
@@ -17,7 +17,7 @@ STATES = re.compile(
     r"adhd|autis\w*|diagnos\w*|mood|emotion\w*|feel(s|ing)?)\b",
     re.IGNORECASE,
 )
-ALL = [(cue, i, text) for cue, texts in TEMPLATES.items() for i, text in enumerate(texts)]
+ALL = [(spec.id, i, text) for spec in CUES for i, text in enumerate(spec.templates)]
 
 
 def sentences(text: str) -> list[str]:
@@ -52,7 +52,7 @@ def test_the_language_check_itself_can_fail(text, ok):
 def test_every_suggesting_cue_has_three_templates_and_labels_describe():
     for spec in CUES:
         if spec.suggests:
-            assert len(TEMPLATES[spec.id]) >= 3
+            assert len(spec.templates) >= 3
         assert not STATES.search(spec.label)
 
 

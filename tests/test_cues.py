@@ -65,8 +65,12 @@ def slump(drops_sw):
         ([0.0] * 20 + [0.4] * 20 + [0.0] * 20, []),
         # Dips to 0.2 (inside the hysteresis band 0.17..0.25) do not end it.
         ([0.0] * 10 + ([0.4] * 10 + [0.2] * 10) * 3 + [0.0] * 10, [("slumped_posture", 1.0, 7.0, 4.0, 0.4)]),
-        # A drop below 0.17 ends it; the second part is too short on its own.
-        ([0.0] * 10 + [0.4] * 35 + [0.1] + [0.4] * 10 + [0.0] * 5, [("slumped_posture", 1.0, 4.5, 4.0, 0.4)]),
+        # A drop below 0.17 for 0.1 s, shorter than the bridge (1 s): one change, one episode.
+        ([0.0] * 10 + [0.4] * 35 + [0.1] + [0.4] * 10 + [0.0] * 5, [("slumped_posture", 1.0, 5.6, 4.0, 0.4)]),
+        # Two short rises 0.5 s apart make one episode long enough to count, confirmed after the dip.
+        ([0.0] * 10 + [0.4] * 20 + [0.0] * 5 + [0.4] * 20 + [0.0] * 5, [("slumped_posture", 1.0, 5.5, 4.0, 0.4)]),
+        # A drop for 1.5 s (longer than the bridge) ends it; the second part is too short on its own.
+        ([0.0] * 10 + [0.4] * 35 + [0.1] * 15 + [0.4] * 10 + [0.0] * 5, [("slumped_posture", 1.0, 4.5, 4.0, 0.4)]),
         # Still on at the end of the stream: closed at the last frame.
         ([0.0] * 10 + [0.5] * 40, [("slumped_posture", 1.0, 4.9, 4.0, 0.5)]),
     ],
@@ -150,6 +154,7 @@ def profiles(draw):
             threshold=draw(st.floats(lo, hi)),
             hysteresis=draw(st.floats(0, hi / 2)),
             min_duration_s=draw(st.sampled_from([0.0, 0.3, 1.0, 3.0])),
+            bridge_s=draw(st.sampled_from([0.0, 0.25, 1.0, 1.5])),
             enabled=draw(st.booleans()) or cue == "slumped_posture",
         )
     return p

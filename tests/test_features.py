@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from cue_trainer.features import FEATURES, INDEX, FeatureExtractor, frame_features
 from cue_trainer.frames import Frame
 from tests.builders import SIZE, UPRIGHT, pose_from
-from cue_trainer.landmarks import FACE_POINTS, POSE_POINTS, LandmarkDetector, Landmarks
+from cue_trainer.detector import LandmarkDetector
+from cue_trainer.landmarks import FACE_POINTS, POSE_POINTS, Landmarks
 
 ASPECT = SIZE[0] / SIZE[1]
 

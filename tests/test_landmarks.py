@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from cue_trainer.frames import Frame
-from cue_trainer.landmarks import (BLENDSHAPES, FACE_MODEL, FACE_POINTS, HAND_MODEL, MODELS_DIR, POSE_MODEL, POSE_POINTS,
-                                   LandmarkDetector, Landmarks, ModelError, PoseLandmark, read_model)
+from cue_trainer.detector import (FACE_MODEL, HAND_MODEL, MODELS_DIR, POSE_MODEL, LandmarkDetector, ModelError,
+                                  read_model)
+from cue_trainer.landmarks import BLENDSHAPES, FACE_POINTS, POSE_POINTS, Landmarks, PoseLandmark
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +96,11 @@ def test_the_wheel_carries_the_models_and_their_notice(tmp_path):
 
 
 def test_a_damaged_model_file_is_one_sentence_naming_it(tmp_path, monkeypatch):
-    import cue_trainer.landmarks as landmarks
+    import cue_trainer.detector as detector
 
     bad = tmp_path / POSE_MODEL.file
     bad.write_bytes(POSE_MODEL.path.read_bytes()[:-1] + b"x")
-    monkeypatch.setattr(landmarks, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(detector, "MODELS_DIR", tmp_path)
     with pytest.raises(ModelError) as e:
         LandmarkDetector()
     assert str(e.value) == (f"The model file {bad} is not the one cue-trainer ships (its size or checksum differs); "

@@ -12,8 +12,9 @@ PACKAGE = REPO / "cue_trainer"
 #: Layers, lowest first; a module may import from any lower layer, never from its own or a higher one.
 LAYERS = [
     {"__init__", "catalogue", "clock"},
-    {"records", "frames", "footage", "profiles", "partner"},
-    {"landmarks", "scoring", "labels"},
+    {"records", "frames", "footage", "profiles", "landmarks"},
+    {"partner", "scoring", "labels"},
+    {"detector"},
     {"features"},
     {"baseline", "store"},
     {"cues"},
@@ -57,7 +58,7 @@ def test_imports_go_down_the_layers_only(module):
 def test_one_module_imports_mediapipe_one_runs_sql_one_imports_ray_and_only_the_app_imports_streamlit():
     files = list(PACKAGE.rglob("*.py"))
     by = lambda pred: {p.relative_to(PACKAGE).as_posix() for p in files if any(map(pred, imports(p)))}  # noqa: E731
-    assert by(lambda n: n.startswith("mediapipe")) == {"landmarks.py"}
+    assert by(lambda n: n.startswith("mediapipe")) == {"detector.py"}
     assert by(lambda n: n == "sqlite3") == {"store.py"}
     assert by(lambda n: n == "ray" or n.startswith("ray.")) == {"cluster.py"}  # the optional extra
     assert all(p.startswith("app/") for p in by(lambda n: n.startswith("streamlit")))
@@ -73,3 +74,31 @@ def test_old_helper_names_are_gone():
              for p in (REPO / d).rglob("*") if p.suffix in (".py", ".ipynb") and p.name != "test_layout.py"}
     found = [(name, p.name) for name in old for p, text in texts.items() if name in text]
     assert found == []
+
+
+def _header_imports(path: Path) -> set[str] | None:
+    """The modules of ours that a module's docstring says it imports ("Imports: a, b and c." up to
+    the sentence's end or a semicolon; words in brackets are explanations), or None when the
+    docstring has no such line."""
+    import re
+
+    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+    m = re.search(r"Imports:(.*?)(?:\.(?:\s|$)|$)", doc, re.S)
+    if m is None:
+        return None
+    said = re.sub(r"\([^)]*\)", "", m.group(1).split(";")[0])
+    words = set(re.findall(r"[a-z_]+", said))
+    return words & (set(MODULES) - {"__init__", "__main__"})
+
+
+def _real_imports(path: Path) -> set[str]:
+    return {name.split(".")[1] for name in imports(path) if name.startswith("cue_trainer.") and name.count(".") >= 1
+            and name.split(".")[1] in MODULES} - {path.stem}
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if m not in ("__init__", "__main__")])
+def test_each_module_header_names_what_it_really_imports(module):
+    path = PACKAGE / f"{module}.py"
+    said = _header_imports(path)
+    assert said is not None, f"{module}.py's docstring has no 'Imports:' line"
+    assert said == _real_imports(path), f"{module}.py says it imports {sorted(said)}"

@@ -7,7 +7,7 @@ import pytest
 
 from tests.clips import astronaut_canvas, frame_times, place
 from cue_trainer.features import INDEX
-from cue_trainer.landmarks import LandmarkDetector
+from cue_trainer.detector import LandmarkDetector
 from cue_trainer.live import LiveSession
 from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore

@@ -168,3 +168,23 @@ def test_after_calibration_the_page_says_what_the_camera_cannot_see(panels_app):
                          "that shoulders and hands are in the picture.")
     at.radio(key="mode").set_value("Quiz").run()
     assert any("Hidden from the camera" in c.value for c in at.caption)
+
+
+def test_marks_are_off_until_the_baseline_is_done(home):
+    """Issue 20, item 4: while waiting for the partner and during the baseline the mark buttons are
+    disabled (their keys get a notice from app.keys); the note and pause stay."""
+    at = AppTest.from_function(panels_script, args=(str(home), 3.0), default_timeout=60)
+    at.session_state["frames_per_run"] = 15  # 1 s of the 3 s baseline
+    at.run()
+    at.session_state["frames_per_run"] = 0
+    at.run()
+    live = at.session_state.ctx.video_processor.live
+    assert live.snapshot().phase == "calibrating"
+    assert all(b.disabled for b in at.button if b.key and b.key.startswith("mark-"))
+    assert not at.button(key="pause").disabled and not at.text_input(key="note_text").disabled
+    at.session_state["frames_per_run"] = 45  # the baseline ends
+    at.run()
+    at.session_state["frames_per_run"] = 0
+    at.run()
+    assert live.snapshot().phase == "practising"
+    assert not any(b.disabled for b in at.button if b.key and b.key.startswith("mark-"))

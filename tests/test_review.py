@@ -162,3 +162,45 @@ def test_the_review_plays_no_file_outside_the_data_folder(home, tmp_path):
     video, why = review_video(store, info)
     assert video is None and "uses no file outside its data folder" in why
     assert own_video_size(store, info) == "not used (outside the data folder)"
+
+
+def test_marks_made_during_the_baseline_are_not_scored(home):
+    """Issue 20, item 4: a mark during the 5 s baseline (no cue was analysed yet) is neither a hit
+    nor a false alarm, in the score, the moments and the trend alike."""
+    from cue_trainer.progress import trend
+    from cue_trainer.review import moments
+    from cue_trainer.store import SessionStore
+    from tests.builders import practise
+
+    store = SessionStore(home)
+    sid = practise(store, "Bo", [(2.0, "shoulders_raised"), (4.9, "slumped_posture"), (12.0, "slumped_posture")])
+    rec = Recording.load(store, sid)
+    assert rec.unscored[0] == (0.0, 5.0)
+    total = rec.score()[-1]
+    assert (total.episodes, total.hits, total.false_alarms, total.not_scored) == (1, 1, 0, 0)
+    assert [m.kind for m in moments(rec)] == ["noticed", "suggestion"]
+    assert trend(store)[0].false_alarms == 0
+
+
+def test_a_video_nobody_practised_on_says_so_instead_of_a_score(home):
+    """Issue 20, item 4: no "You noticed 0 of 1", no "missed … not marked"."""
+    from cue_trainer.recording import NOT_PRACTISED
+    from cue_trainer.progress import trend
+    from cue_trainer.review import moments
+    from cue_trainer.store import SessionStore
+    from tests.builders import practise
+
+    store = SessionStore(home)
+    sid = practise(store, "", [], source="video")
+    rec = Recording.load(store, sid)
+    assert not rec.practised
+    assert [(m.kind, m.text) for m in moments(rec) if m.kind != "suggestion"] == [
+        ("change", "Sitting lower 00:10–00:20")]
+    assert trend(store) == []
+    out = run_cli("sessions", "score", str(sid), home=home)
+    assert out.returncode == 0 and out.stdout.strip() == NOT_PRACTISED
+    # One mark makes it practised: then it has a score like any session.
+    store.add_mark(sid, 12.0, "slumped_posture")
+    assert Recording.load(store, sid).practised
+    scored = run_cli("sessions", "score", str(sid), home=home)
+    assert scored.returncode == 0 and "You noticed 1 of 1 change" in scored.stdout

@@ -153,3 +153,17 @@ def test_review_says_what_the_camera_could_not_see(home, monkeypatch):
     at.run()
     (info,) = [i.value for i in at.info if "Hidden from the camera" in i.value]
     assert "Hands out of view or hidden 100 % of the time: “Hand at face” can't be noticed" in info
+
+
+def test_a_processed_video_nobody_practised_on_shows_no_score(home, monkeypatch):
+    from cue_trainer.recording import NOT_PRACTISED
+
+    monkeypatch.setenv("CUE_TRAINER_HOME", str(home))
+    sid = practise(SessionStore(home), "", [], source="video")
+    at = AppTest.from_file(REVIEW, default_timeout=60)
+    at.query_params["session"] = str(sid)
+    at.run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert NOT_PRACTISED in text and "You noticed" not in text and "not marked" not in text
+    assert not [t for t in at.table if "noticed" in str(t.value)]

@@ -37,6 +37,10 @@ def table(rows):
         ([SLUMP, CueEvent("slumped_posture", 32.0, 40.0, 35.0, 0.3)],
          [Mark(21.0, "slumped_posture"), Mark(31.0, "slumped_posture")], [],
          {"slumped_posture": (2, 2, 0, 0), "all": (2, 2, 0, 0)}),
+        # one mark inside the second of two close episodes: that one is noticed, the first missed
+        # (the report's case, before the bridge made such a pair one episode)
+        ([CueEvent("face_touching", 24.41, 26.30, 25.9, 0.0), CueEvent("face_touching", 26.40, 29.61, 27.9, 0.0)],
+         [Mark(28.9, "face_touching")], [], {"face_touching": (2, 1, 1, 0), "all": (2, 1, 1, 0)}),
     ],
 )
 def test_scoring_rules(events, marks, pauses, expected):
@@ -54,6 +58,10 @@ def test_scoring_rules(events, marks, pauses, expected):
         ([(15, 15)], [(10, 20)], {0: 0}, {0}),  # a point inside a stretch
         ([(21, 21), (9, 9)], [(10, 20)], {1: 0}, {0, 1}),  # items are taken in time order, not list order
         ([], [(1, 2)], {}, set()),
+        # a mark inside the second of two episodes is for that one, though the first is near too
+        ([(28.9, 28.9)], [(24.41, 26.30), (26.40, 29.61)], {0: 1}, {0}),
+        # a mark between two episodes goes to the earliest near one
+        ([(27.0, 27.0)], [(20.0, 26.0), (28.0, 30.0)], {0: 0}, {0}),
     ],
 )
 def test_match(items, targets, pairs, near):

@@ -17,13 +17,12 @@ import wave
 import numpy as np
 import streamlit as st
 
-from cue_trainer.catalogue import BY_ID, CUES
+from cue_trainer.catalogue import BY_ID, CUES, MARKABLE
 from cue_trainer.clock import format_clock
 from cue_trainer.cues import CueState
 from cue_trainer.features import FEATURE_DOCS
 from cue_trainer.app.plain import plain
 
-MARKABLE = [c for c in CUES if c.suggests]
 PHASE_TEXT = {
     "waiting": "Waiting for the partner to be in view",
     "calibrating": "Baseline: please sit naturally",
@@ -31,10 +30,14 @@ PHASE_TEXT = {
     "paused": "Paused — nothing is analysed or recorded",
     "ended": "Ended",
 }
+#: Phases in which the baseline is not done yet: marks are off.
+BASELINE_PHASES = ("waiting", "calibrating")
+#: What a mark key says while marks are off for the baseline (app.keys shows it).
+MARKS_AFTER_BASELINE = "Marks start when the baseline is done: for now the partner just sits naturally."
 KEYS_HELP = (
-    "**Keys** — `1`–`9` mark what you noticed (the number on each button) · `P` pause or resume · "
-    "`N` write a note · `?` show or hide this help. Keys work as soon as the camera runs; while you "
-    "type a note they type into the note."
+    f"**Keys** — `{MARKABLE[0].key}`–`{MARKABLE[-1].key}` mark what you noticed (the number on each button) · "
+    "`P` pause or resume · `N` write a note · `?` show or hide this help. Keys work as soon as the camera "
+    "runs; marks start once the baseline is done; while you type a note, keys type into the note."
 )
 #: With no frame at all after this long, the camera stream did not connect (say so, don't wait forever).
 CONNECT_TIMEOUT_S = 10.0
@@ -101,6 +104,9 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None, notice: str | Non
         st.caption("Starting the session…")
         return
     snap = live.snapshot()
+    if st.session_state.get("marks_off_for_baseline") and snap.phase not in BASELINE_PHASES:
+        # The baseline is done: the controls (which rerun only when used) draw the marks on again.
+        st.rerun(scope="app")
     fps = snap.frames_analysed / snap.now_s if snap.now_s > 0 else 0.0
     recording = ""
     if snap.recording and snap.recording_error is None:
@@ -138,17 +144,21 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None, notice: str | Non
 
 @st.fragment
 def controls_panel(ctx, *, on_stop) -> None:
-    """The mark grid (keys 1–9), a note (key N), pause (key P), recalibrate, stop. Reruns only when used."""
+    """The mark grid (a key per cue), a note (key N), pause (key P), recalibrate, stop. Reruns only when used."""
     live = _live(ctx)
     if live is None:
         return
     phase = live.snapshot().phase  # callbacks below run before this, so it is current
     off = phase in ("ended", "paused")
+    # No marks before the baseline is done: nothing is analysed yet, so nothing could be scored
+    # (a key then gets a short notice from app.keys instead).
+    no_marks = off or phase in BASELINE_PHASES
+    st.session_state["marks_off_for_baseline"] = phase in BASELINE_PHASES
     st.session_state["controls_for"] = live.session_id
     with st.container(horizontal=True, gap="small", key="mark-grid"):
-        for i, spec in enumerate(MARKABLE, start=1):
+        for spec in MARKABLE:
             # Streamlit shows the shortcut key on the button itself.
-            if st.button(spec.short, key=f"mark-{spec.id}", shortcut=str(i), help=spec.label, disabled=off,
+            if st.button(spec.short, key=f"mark-{spec.id}", shortcut=spec.key, help=spec.label, disabled=no_marks,
                          width=140):
                 t = live.mark(spec.id)
                 st.toast(f"Marked “{spec.short}” at {format_clock(t)}")

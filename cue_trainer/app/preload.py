@@ -17,7 +17,7 @@ import pandas  # noqa: F401
 import streamlit  # noqa: F401
 import streamlit_webrtc  # noqa: F401
 
-from cue_trainer.landmarks import load_mediapipe
+from cue_trainer.detector import load_mediapipe
 
 load_mediapipe()
 gc.collect()

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from streamlit_webrtc import VideoProcessorBase
 
-from cue_trainer.landmarks import Landmarks, PoseLandmark as P
+from cue_trainer.landmarks import MIN_VISIBILITY, Landmarks, PoseLandmark as P
 from cue_trainer.live import LiveSession
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def keep_webrtc_on_loopback() -> None:
     aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=False: ["127.0.0.1"] if use_ipv4 else []
 
 
-def overlay_geometry(lm: Landmarks, min_visibility: float = 0.5) -> dict:
+def overlay_geometry(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> dict:
     """What the overlay draws, in normalised image coordinates: the visible pose bones
     ([x1, y1, x2, y2] each), the visible pose points and a sparse face outline."""
     bones, points, face = [], [], []
@@ -75,7 +75,7 @@ def overlay_geometry(lm: Landmarks, min_visibility: float = 0.5) -> dict:
     return {"bones": bones, "points": points, "face": face}
 
 
-def draw_overlay(rgb: np.ndarray, lm: Landmarks, min_visibility: float = 0.5) -> np.ndarray:
+def draw_overlay(rgb: np.ndarray, lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
     """Draw the visible pose bones and a sparse face outline onto ``rgb`` (in place); returns it."""
     h, w = rgb.shape[:2]
     geometry = overlay_geometry(lm, min_visibility)

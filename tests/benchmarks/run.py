@@ -30,7 +30,8 @@ import numpy as np
 from cue_trainer.analysis import Analysis
 from cue_trainer.cues import detect_events
 from cue_trainer.features import FEATURES, INDEX
-from cue_trainer.landmarks import Landmarks, quiet_native_stderr
+from cue_trainer.detector import quiet_native_stderr
+from cue_trainer.landmarks import Detections
 from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore
 from cue_trainer.videos import process_video
@@ -47,9 +48,9 @@ def per_frame(tmp: Path) -> None:
     from mediapipe import Image, ImageFormat
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from cue_trainer.landmarks import (FACE_MODEL, HAND_CONFIDENCE, HAND_MODEL, MAX_HANDS, MAX_PEOPLE, POSE_MODEL,
-                                       PoseSmoother, read_model)
-    from cue_trainer.partner import PartnerTracker
+    from cue_trainer.detector import (FACE_MODEL, HAND_CONFIDENCE, HAND_MODEL, MAX_HANDS, MAX_PEOPLE, POSE_MODEL,
+                                      read_model)
+    from cue_trainer.partner import PartnerTracker, PoseSmoother, partner_of
 
     clip = list(frames(STEPS, FPS))
     video = vision.RunningMode.VIDEO
@@ -79,7 +80,7 @@ def per_frame(tmp: Path) -> None:
             th = time.perf_counter()
             h = hands.detect_for_video(image, int(t * 1000))
             t1 = time.perf_counter()
-            analysis.step(smooth(Landmarks.from_tasks(t, (rgb.shape[1], rgb.shape[0]), p, f, h, tracker)))
+            analysis.step(smooth(partner_of(Detections.from_tasks(t, (rgb.shape[1], rgb.shape[0]), p, f, h), tracker)))
             t2 = time.perf_counter()
             if i >= 10:  # skip model warm-up
                 inference.append(t1 - t0)
@@ -186,7 +187,7 @@ def ray_vs_local(tmp: Path) -> None:
     from cue_trainer.batch import find_videos, process_many
     from cue_trainer.cluster import connect, process_many_on_ray
     from cue_trainer.frames import VideoFileSource
-    from cue_trainer.landmarks import LandmarkDetector
+    from cue_trainer.detector import LandmarkDetector
     from cue_trainer.videos import CHUNK_S, SessionWriter
 
     folder = tmp / "ray-videos"

@@ -5,7 +5,7 @@ from cue_trainer.app import panels, style
 from cue_trainer.app.charts import SEEK_SELECTIONS, cue_chart, legend_html
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.clock import format_clock, local_time
-from cue_trainer.recording import Recording
+from cue_trainer.recording import NOT_PRACTISED, Recording
 from cue_trainer.review import (LEAD_S, bundle, moments, others_note, outcome, review_video, score_table, shown_cues,
                                 summary, tier_text, timeline)
 from cue_trainer.scoring import RULES, SCORE_TOLERANCE_S, headline
@@ -54,14 +54,17 @@ with c2:
     tolerance = st.number_input("Hit window (s)", 1, 60, int(SCORE_TOLERANCE_S), 1, key="tolerance",
                                 help="How far before a change starts or after it ends a mark still counts.")
 scores = rec.score(profile, tolerance_s=float(tolerance))
-head.markdown(f'<p id="score-headline" style="font-size:1.35rem;font-weight:600">{headline(scores[-1])}</p>',
-              unsafe_allow_html=True)
+head.markdown(f'<p id="score-headline" style="font-size:1.35rem;font-weight:600">'
+              f'{headline(scores[-1]) if rec.practised else NOT_PRACTISED}</p>', unsafe_allow_html=True)
 if profile is not None:
     head.caption(f"Re-scored under the profile “{plain(profile.name)}”: the recorded features are replayed with its "
                  "thresholds; the stored session is unchanged.")
 with c1:
-    st.table(score_table(scores))
-    st.caption(RULES.format(tol=tolerance))
+    if rec.practised:
+        st.table(score_table(scores))
+        st.caption(RULES.format(tol=tolerance))
+    else:
+        st.caption("The changes the app found are listed under Moments and drawn on the timeline.")
 
 st.subheader("Moments")
 video, why_not = review_video(store, info)
@@ -93,7 +96,7 @@ with right:
                            icon=":material/play_arrow:",
                            help=f"Play from {format_clock(m.play_from_s)}, 3 s before this moment")
             badge = {"missed": "red", "noticed": "green", "false alarm": "orange", "not scored": "gray",
-                     "suggestion": "blue"}[m.kind]
+                     "suggestion": "blue", "change": "violet"}[m.kind]
             row.markdown(f":{badge}-badge[{m.kind}] {plain(m.text)}")
 
 st.subheader("Timeline")
