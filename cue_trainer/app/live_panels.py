@@ -104,9 +104,6 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None, notice: str | Non
         st.caption("Starting the session…")
         return
     snap = live.snapshot()
-    if st.session_state.get("marks_off_for_baseline") and snap.phase not in BASELINE_PHASES:
-        # The baseline is done: the controls (which rerun only when used) draw the marks on again.
-        st.rerun(scope="app")
     fps = snap.frames_analysed / snap.now_s if snap.now_s > 0 else 0.0
     recording = ""
     if snap.recording and snap.recording_error is None:
@@ -132,7 +129,7 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None, notice: str | Non
     if snap.phase == "calibrating" and snap.calibration_left_s is not None:
         total = live.calibration_s
         done = min(1.0, max(0.0, 1.0 - snap.calibration_left_s / total))
-        progress.progress(done, text=f"Baseline: {snap.calibration_left_s:.0f} s left of {total:.0f} s")
+        progress.progress(done, text=f"Baseline: {snap.calibration_left_s:.0f} s left of {total:.0f} s · marks start after it")
     if snap.frames_received == 0 and snap.now_s > CONNECT_TIMEOUT_S:
         error.error(f"No picture has reached the app in {CONNECT_TIMEOUT_S:g} s: the camera stream could not "
                     "connect. If this computer is offline, press Stop and choose “Local link” under Setup.")
@@ -150,18 +147,20 @@ def controls_panel(ctx, *, on_stop) -> None:
         return
     phase = live.snapshot().phase  # callbacks below run before this, so it is current
     off = phase in ("ended", "paused")
-    # No marks before the baseline is done: nothing is analysed yet, so nothing could be scored
-    # (a key then gets a short notice from app.keys instead).
-    no_marks = off or phase in BASELINE_PHASES
-    st.session_state["marks_off_for_baseline"] = phase in BASELINE_PHASES
     st.session_state["controls_for"] = live.session_id
     with st.container(horizontal=True, gap="small", key="mark-grid"):
         for spec in MARKABLE:
             # Streamlit shows the shortcut key on the button itself.
-            if st.button(spec.short, key=f"mark-{spec.id}", shortcut=spec.key, help=spec.label, disabled=no_marks,
+            if st.button(spec.short, key=f"mark-{spec.id}", shortcut=spec.key, help=spec.label, disabled=off,
                          width=140):
-                t = live.mark(spec.id)
-                st.toast(f"Marked “{spec.short}” at {format_clock(t)}")
+                # The phase when pressed (this fragment reruns only when used, so the buttons stay
+                # on through the baseline): no mark before the baseline is done, since nothing is
+                # analysed yet and nothing could be scored; the press says so instead.
+                if live.snapshot().phase in BASELINE_PHASES:
+                    st.toast(MARKS_AFTER_BASELINE)
+                else:
+                    t = live.mark(spec.id)
+                    st.toast(f"Marked “{spec.short}” at {format_clock(t)}")
     with st.form("note", clear_on_submit=True, border=False):
         c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
         note = c1.text_input("Note", placeholder="Anything else you noticed (key N)", label_visibility="collapsed",
