@@ -138,8 +138,9 @@ def test_coach_session_on_a_laptop(server, fake_webcam):
         page = open_practice(browser, url, LAPTOP)
         start(page)
         page.keyboard.press("1")  # right after START, during the baseline: no click on the page first
-        notice = page.locator("[data-testid='stToast']", has_text=MARKS_AFTER_BASELINE)
+        notice = page.locator("#mark-notice")
         notice.wait_for(timeout=15000)
+        assert notice.inner_text() == MARKS_AFTER_BASELINE
         page.screenshot(path=str(ARTIFACTS / "practice-baseline-key-1280.png"))
         seen = {}
 

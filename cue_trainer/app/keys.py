@@ -13,12 +13,15 @@ import json
 
 import streamlit as st
 
+from cue_trainer.app.live_panels import BASELINE_PHASES, MARKS_AFTER_BASELINE
 from cue_trainer.catalogue import MARKABLE
 
 SCRIPT = """
 <script>
 const P = window.parent;
 const MARK_KEYS = __MARK_KEYS__;
+const BASELINE_PHASES = __BASELINE_PHASES__;
+const MARKS_AFTER_BASELINE = __MARKS_AFTER_BASELINE__;
 if (!P.__cueTrainerKeys) {
   P.__cueTrainerKeys = true;
   const isWebcamFrame = (el) => el && el.tagName === "IFRAME" && (el.title || "").includes("webrtc");
@@ -33,7 +36,31 @@ if (!P.__cueTrainerKeys) {
   const markButton = (key) => [...P.document.querySelectorAll('[class*="st-key-mark-"] button')]
     .find(b => b.offsetParent && b.querySelector(`kbd[aria-label="Shortcut ${key}"]`));
   const pending = [];
-  const press = (button) => { if (!button.disabled) button.click(); };  // paused or ended: nothing
+  // While the baseline runs the mark buttons are off; a mark key says so for a moment.
+  const inBaseline = () => {
+    const status = P.document.querySelector("#live-status");
+    return status && BASELINE_PHASES.includes(status.dataset.phase);
+  };
+  const notice = () => {
+    let box = P.document.querySelector("#mark-notice");
+    if (!box) {
+      box = P.document.createElement("div");
+      box.id = "mark-notice";
+      box.setAttribute("role", "status");
+      box.style.cssText = "position:fixed;top:4.5rem;left:50%;transform:translateX(-50%);z-index:1000;" +
+        "max-width:90vw;padding:.5rem 1rem;border-radius:.5rem;background:#1c7ed6;color:#fff;font:15px sans-serif;" +
+        "box-shadow:0 2px 8px rgba(0,0,0,.25)";
+      P.document.body.appendChild(box);
+    }
+    box.textContent = MARKS_AFTER_BASELINE;
+    box.hidden = false;
+    clearTimeout(box.timer);
+    box.timer = setTimeout(() => { box.hidden = true; }, 3000);
+  };
+  const press = (button) => {
+    if (!button.disabled) button.click();
+    else if (inBaseline()) notice();  // paused or ended: the key does nothing
+  };
   const flush = () => {
     while (pending.length && Date.now() - pending[0].at > 5000) pending.shift();
     while (pending.length && markButton(pending[0].key)) press(markButton(pending.shift().key));
@@ -47,6 +74,8 @@ if (!P.__cueTrainerKeys) {
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
     if (MARK_KEYS.includes(e.key) && !markButton(e.key)) {
       pending.push({key: e.key, at: Date.now()});
+    } else if (MARK_KEYS.includes(e.key) && markButton(e.key).disabled) {
+      if (inBaseline()) notice();
     } else if (e.key === "n" || e.key === "N") {
       const note = P.document.querySelector(".st-key-note_text input");
       if (note && !note.disabled) { e.preventDefault(); e.stopPropagation(); note.focus(); }
@@ -61,5 +90,7 @@ if (!P.__cueTrainerKeys) {
 
 
 def install() -> None:
-    script = SCRIPT.replace("__MARK_KEYS__", json.dumps([c.key for c in MARKABLE]))
+    script = (SCRIPT.replace("__MARK_KEYS__", json.dumps([c.key for c in MARKABLE]))
+              .replace("__BASELINE_PHASES__", json.dumps(BASELINE_PHASES))
+              .replace("__MARKS_AFTER_BASELINE__", json.dumps(MARKS_AFTER_BASELINE)))
     st.iframe(script, height=1)

@@ -1,8 +1,9 @@
 """The Practice page's live panels: the session clock and phase, the practitioner's marks and
 controls, and (Coach mode only) the cue badges, the current suggestion and the live values.
 
-Owns: ``status_panel``, ``controls_panel``, ``cue_panel`` (fragments: the status and cue panels
-refresh twice a second without rerunning the page; the controls rerun only when used) and the
+Owns: ``status_panel``, ``controls_panel`` (with ``mark_grid``), ``cue_panel`` (fragments: the status and cue panels
+refresh without rerunning the page, and so does the mark grid, which turns on as the baseline
+ends; the other controls rerun only when used) and the
 text helpers they share. Reads the ``LiveSession`` the webcam processor holds; never touches the
 worker thread's state except through the session's lock-guarded methods.
 """
@@ -139,28 +140,38 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None, notice: str | Non
         error.warning(snap.recording_error)
 
 
+@st.fragment(run_every=0.5)
+def mark_grid(ctx) -> None:
+    """A button per markable cue (its key on it). Off while paused or ended, and before the baseline
+    is done: nothing is analysed yet, so nothing could be scored (a key then gets a short notice from
+    app.keys). Redrawn twice a second, so that the buttons turn on as the baseline ends."""
+    live = _live(ctx)
+    if live is None:
+        return
+    disabled = live.snapshot().phase in ("ended", "paused", *BASELINE_PHASES)
+    with st.container(horizontal=True, gap="small", key="mark-grid"):
+        for spec in MARKABLE:
+            # Streamlit shows the shortcut key on the button itself.
+            if st.button(spec.short, key=f"mark-{spec.id}", shortcut=spec.key, help=spec.label, disabled=disabled,
+                         width=140):
+                # Pressed just as the baseline restarted (Recalibrate): say so, mark nothing.
+                if live.snapshot().phase in BASELINE_PHASES:
+                    st.toast(MARKS_AFTER_BASELINE)
+                else:
+                    t = live.mark(spec.id)
+                    st.toast(f"Marked “{spec.short}” at {format_clock(t)}")
+
+
 @st.fragment
 def controls_panel(ctx, *, on_stop) -> None:
-    """The mark grid (a key per cue), a note (key N), pause (key P), recalibrate, stop. Reruns only when used."""
+    """The mark grid (its own fragment), a note (key N), pause (key P), recalibrate, stop. Reruns only when used."""
     live = _live(ctx)
     if live is None:
         return
     phase = live.snapshot().phase  # callbacks below run before this, so it is current
     off = phase in ("ended", "paused")
     st.session_state["controls_for"] = live.session_id
-    with st.container(horizontal=True, gap="small", key="mark-grid"):
-        for spec in MARKABLE:
-            # Streamlit shows the shortcut key on the button itself.
-            if st.button(spec.short, key=f"mark-{spec.id}", shortcut=spec.key, help=spec.label, disabled=off,
-                         width=140):
-                # The phase when pressed (this fragment reruns only when used, so the buttons stay
-                # on through the baseline): no mark before the baseline is done, since nothing is
-                # analysed yet and nothing could be scored; the press says so instead.
-                if live.snapshot().phase in BASELINE_PHASES:
-                    st.toast(MARKS_AFTER_BASELINE)
-                else:
-                    t = live.mark(spec.id)
-                    st.toast(f"Marked “{spec.short}” at {format_clock(t)}")
+    mark_grid(ctx)
     with st.form("note", clear_on_submit=True, border=False):
         c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
         note = c1.text_input("Note", placeholder="Anything else you noticed (key N)", label_visibility="collapsed",
