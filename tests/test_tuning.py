@@ -105,12 +105,13 @@ def test_tuning_on_marks_counts_as_the_review_scores(clip, tmp_path):
     sid = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0).session_id
     store.add_mark(sid, CHANGE_S + 1, "slumped_posture")  # a hit
     store.add_mark(sid, CHANGE_S + 3, "slumped_posture")  # a second mark on the same episode: neither
-    store.add_mark(sid, 2.0, "slumped_posture")  # during calibration: near nothing, a false alarm
+    store.add_mark(sid, 2.0, "slumped_posture")  # during calibration: not scored (issue 20, item 4)
     rec = Recording.load(store, sid)
     thr = default_profile().cues["slumped_posture"].threshold
     row = sweep([rec], "slumped_posture", [thr], profile=default_profile(), truth="marks").iloc[0]
     (scored, _) = [r for r in rec.score() if r.cue in ("slumped_posture", "all")]
-    assert (row.tp, row.fp, row.fn) == (scored.hits, scored.misses, scored.false_alarms) == (1, 0, 1)
+    assert (row.tp, row.fp, row.fn) == (scored.hits, scored.misses, scored.false_alarms) == (1, 0, 0)
+    assert any(s0 <= 2.0 < s1 for s0, s1 in rec.unscored)
 
 
 def test_thresholds_outside_the_range_are_refused(labelled):
