@@ -164,7 +164,7 @@ CUES: tuple[CueSpec, ...] = (
     ),
     CueSpec(
         Cue.LOOKING_AWAY, 'Looking away more than earlier', 'Looking away',
-        signal="how far the gaze turned left or right from the baseline direction: head yaw plus the eyes' turn within the head (the head alone while the eyes are closed)",
+        signal="how far the gaze turned left or right from the baseline direction: head yaw plus the eyes' steady turn within the head (as held through three quarters of the last second, so that an eye reading that flips from side to side does not count; the head alone while the eyes are closed)",
         unit='degrees', direction='above', threshold_range=(5.0, 90.0),
         need=FACE,
         defaults=Defaults(threshold=25.0, hysteresis=7.0, min_duration_s=2.0, cooldown_s=300.0),
@@ -190,7 +190,7 @@ CUES: tuple[CueSpec, ...] = (
     ),
     CueSpec(
         Cue.EYES_CLOSING, 'Eyes closed or half-closed more than earlier', 'Eyes closing',
-        signal='PERCLOS: the share of the last 1.5 s in which the eyes were at least half closed compared with their usual openness (1 = closed throughout; a blink fills at most about a quarter)',
+        signal='PERCLOS: the share of the last 1.5 s in which the eyes were at least half closed compared with their usual openness (1 = closed throughout; a blink fills at most about a quarter; lids lowered while the head is pitched down to look down count as open)',
         unit='share', direction='above', threshold_range=(0.1, 1.0),
         need=FACE,
         defaults=Defaults(threshold=0.5, hysteresis=0.1, min_duration_s=2.5, cooldown_s=300.0,
@@ -204,7 +204,9 @@ CUES: tuple[CueSpec, ...] = (
     ),
     CueSpec(
         Cue.SHOULDERS_RAISED, 'Shoulders drawn up', 'Shoulders up',
-        signal='how much smaller the ear-to-shoulder gap is than in the baseline, in shoulder widths',
+        signal=('how far the shoulders are drawn up since the baseline, in shoulder widths: the smaller of how much '
+                'the ear-to-shoulder gap closed and how much the shoulders rose (a bowed head closes the gap but '
+                'leaves the shoulders where they were)'),
         unit='shoulder widths', direction='above', threshold_range=(0.02, 1.0),
         need=EARS_AND_SHOULDERS,
         defaults=Defaults(threshold=0.12, hysteresis=0.04, min_duration_s=2.0, cooldown_s=300.0),

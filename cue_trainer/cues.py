@@ -82,7 +82,11 @@ def cue_signals(X: np.ndarray, center: np.ndarray) -> np.ndarray:
         # PERCLOS; the mean openness where it is not measured (sessions recorded before it was).
         perclos = f["eyes_closed_share"]
         out[:, CUE_INDEX["eyes_closing"]] = np.where(np.isnan(perclos), eyes, perclos)
-        out[:, CUE_INDEX["shoulders_raised"]] = c["ear_shoulder"] - f["ear_shoulder"]
+        # Shoulders drawn up close the ear-to-shoulder gap *and* lift the shoulders; a head bowed
+        # (over food, a phone) closes the gap too, but leaves the shoulders where they were. So the
+        # smaller of the two, both in shoulder widths.
+        lifted = (c["shoulder_y"] - f["shoulder_y"]) / c["body_scale"]
+        out[:, CUE_INDEX["shoulders_raised"]] = np.fmin(c["ear_shoulder"] - f["ear_shoulder"], lifted)
         # Further from the camera: the face's width (it stays measurable when the shoulders are at
         # the frame's edge, and turning the head does not change it), else the shoulders'.
         shrink = 1.0 - f["face_scale"] / c["face_scale"]

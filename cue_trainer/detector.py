@@ -28,7 +28,7 @@ import numpy as np
 
 from cue_trainer.frames import Frame, chunk_index
 from cue_trainer.landmarks import Detections, Landmarks
-from cue_trainer.partner import Follower, partner_of
+from cue_trainer.partner import Follower, partner_of, thumbnail
 
 logger = logging.getLogger(__name__)
 
@@ -88,13 +88,18 @@ def quiet_native_stderr():
                     os.write(2, "".join(kept).encode())
 
 
-#: People detected per frame: the partner and one more (someone who enters, passes or leans in).
-MAX_PEOPLE = 2
+#: People detected per frame: faces for the partner and two more (a split-screen call of three,
+#: a visitor who enters); bodies for the partner and one more (a third body model search finds
+#: ghosts in the partner's own body, which moved the partner's shoulders by degrees).
+MAX_FACES = 3
+MAX_BODIES = 2
 #: Hands looked for per frame (two people's), and kept for the partner.
-MAX_HANDS = 2 * MAX_PEOPLE
-#: At 0.5 the palm detector finds "hands" in shirts and sweaters under the chin (false hand-at-face
-#: episodes on the calm evaluation clips); real hands score 0.8-0.98.
-HAND_CONFIDENCE = 0.7
+MAX_HANDS = 2 * MAX_BODIES
+#: The palm detector's confidence for a hand. At 0.7 a hand over the mouth and nose in a dim
+#: close-up (the wolfgang clip) is not found for 4.5 s; at 0.5 it is, at once. The "hands" 0.5
+#: finds in shirts and sweaters under the chin, which made false hand-at-face episodes while the gap
+#: was measured to the nose, lie off the face outline the gap is measured to now: none on the dev clips.
+HAND_CONFIDENCE = 0.5
 #: The hand model costs about as much as the face model, most of it in the search for a palm while
 #: no hand is in view: it runs on every other frame while it follows a hand, on every fifth while it
 #: searches; the frames between repeat its last result.
@@ -217,13 +222,13 @@ class LandmarkDetector:
         if name in ("pose", "pose2"):
             landmarker = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
                 base_options=BaseOptions(model_asset_buffer=read_model(POSE_MODEL)), running_mode=mode,
-                num_poses=MAX_PEOPLE, min_pose_detection_confidence=c, min_pose_presence_confidence=c,
+                num_poses=MAX_BODIES, min_pose_detection_confidence=c, min_pose_presence_confidence=c,
                 min_tracking_confidence=c,
             ))
         elif name == "face":
             landmarker = vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
                 base_options=BaseOptions(model_asset_buffer=read_model(FACE_MODEL)), running_mode=mode,
-                num_faces=MAX_PEOPLE, min_face_detection_confidence=c, min_face_presence_confidence=c,
+                num_faces=MAX_FACES, min_face_detection_confidence=c, min_face_presence_confidence=c,
                 min_tracking_confidence=c, output_face_blendshapes=True,
             ))
         else:
@@ -345,7 +350,8 @@ class LandmarkDetector:
 
     def _finish(self, frame: Frame, jobs: dict) -> Detections:
         results = {name: job.result() for name, job in jobs.items()}
-        return Detections.from_tasks(frame.t, frame.size, results["pose"], results.get("face"), results.get("hands"))
+        return Detections.from_tasks(frame.t, frame.size, results["pose"], results.get("face"), results.get("hands"),
+                                     thumbnail(frame.rgb))
 
     def close(self) -> None:
         self._start_quiet.close()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cue_trainer.landmarks import FACE_OVAL, MIN_VISIBILITY, SHAPE, Landmarks
+from cue_trainer.landmarks import ABSENCES, FACE_OVAL, MIN_VISIBILITY, SHAPE, Landmarks
 from cue_trainer.landmarks import FaceLandmark as F
 from cue_trainer.landmarks import PoseLandmark as P
 
@@ -40,7 +40,12 @@ FEATURES: tuple[str, ...] = (
     "others_in_view",
     "eye_blink",
     "eyes_side",
+    "partner_absence",
 )
+
+#: ``partner_absence``'s codes: 0 while the partner is chosen, else why they are not
+#: (``landmarks.ABSENCES``, numbered from 1).
+ABSENCE_CODE: dict[str, float] = {name: float(k) for k, name in enumerate(ABSENCES, start=1)}
 
 FEATURE_DOCS: dict[str, str] = {
     "present": "1 when a person is in view (face, or nose and both shoulders), else 0",
@@ -58,14 +63,18 @@ FEATURE_DOCS: dict[str, str] = {
     "motion": "mean of speed over the last few seconds (causal window)",
     "eye_openness_avg": "mean of eye_openness over the last few seconds (causal window)",
     "face_scale": "face width (cheek to cheek, in 3-D so that turning the head does not change it), image heights",
-    "gaze_yaw_deg": "where the eyes point left/right: head yaw plus the eyes' turn within the head (the face "
-    "model's eye-look shapes), degrees of the head-yaw scale (see GAZE_GAIN_DEG)",
+    "gaze_yaw_deg": "where the eyes point left/right: head yaw plus the eyes' steady turn within the head (the "
+    "face model's eye-look shapes, as held through three quarters of EYES_STEADY_S; one frame's alone in a photo), degrees of "
+    "the head-yaw scale (see GAZE_GAIN_DEG)",
     "eyes_closed_share": "PERCLOS: share of the frames of the last 1.5 s with the eyes at least half closed "
-    "compared with their usual openness (the 80th percentile of the last minute)",
+    "compared with their usual openness (the 80th percentile of the last minute); a frame with the head "
+    "pitched down LOOK_DOWN_PITCH_DEG more than usual counts as open (lids lowered to look down)",
     "others_in_view": "people in view besides the partner (0 = only the partner, or nobody); never a cue",
     "eye_blink": "the face model's eye-blink shapes, mean of both eyes (0 open .. 1 closed)",
     "eyes_side": "the face model's eye-look shapes: the eyes' turn toward the image's right (+) or left (-), "
     "-1..1",
+    "partner_absence": "why the partner is not in the frame: 0 = they are, 1 = nobody in view, 2 = only someone "
+    "else in view, 3 = lost (people in view, none told to be the partner); never a cue",
 }
 
 INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
@@ -99,6 +108,16 @@ PERCLOS_WINDOW_S = 1.5
 #: "Usual openness": this percentile of eye_openness over the last REFERENCE_WINDOW_S seconds.
 REFERENCE_PERCENTILE = 80.0
 REFERENCE_WINDOW_S = 60.0
+#: Lids lowered to look down are not closing eyes: a frame whose head is pitched down at least this
+#: much more than usual (the median pitch of the reference window) counts as open for PERCLOS.
+#: (On the dev clips the face model's eye-look-down shapes read as high in every blink, 0.6-0.85,
+#: as in a look down, so they cannot tell the two apart; the head's pitch does: 15-21 degrees in
+#: franck's looks down, within 10 of his usual in all 60 of his blinks and closures.)
+LOOK_DOWN_PITCH_DEG = 10.0
+#: Where the eyes point counts only as a steady reading: the gaze adds the eyes' turn held through
+#: three quarters of this many seconds of ``eyes_side`` (an eye reading that flips from side to
+#: side while someone talks holds no side; a look aside passes within a quarter of a second).
+EYES_STEADY_S = 1.0
 #: A hand that vanishes for a moment while at the face (the hand model loses it as it turns)
 #: keeps its last gap for this long, so that one touch is one episode.
 HAND_HOLD_S = 1.0
@@ -212,6 +231,10 @@ def frame_features(lm: Landmarks) -> np.ndarray:
         if face and out[INDEX["eye_blink"]] < GAZE_BLINK_LIMIT:
             out[INDEX["gaze_yaw_deg"]] = out[INDEX["head_yaw_deg"]] + GAZE_GAIN_DEG * out[INDEX["eyes_side"]]
     out[INDEX["others_in_view"]] = float(lm.others)
+    if lm.absence is not None:
+        out[INDEX["partner_absence"]] = ABSENCE_CODE[lm.absence]
+    elif not lm.is_empty:
+        out[INDEX["partner_absence"]] = 0.0  # the partner was chosen (an empty frame without a why: not known)
     return out
 
 
@@ -229,6 +252,26 @@ def _gap_to_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
         points[:, 0:1] < a[:, 0] + (py - a[:, 1]) * ab[:, 0] / np.where(ab[:, 1] == 0, 1e-12, ab[:, 1])
     )
     return np.where(crosses.sum(axis=1) % 2 == 1, 0.0, dist)
+
+
+class _CausalHeld:
+    """The turn held through three quarters of the last ``window_s`` seconds: the values' lower
+    quartile when it is above 0, their upper quartile when it is below 0, else 0 (the readings
+    were on both sides). NaN for a NaN value or while fewer than half the values are valid."""
+
+    def __init__(self, window_s: float) -> None:
+        self.window_s = window_s
+        self.items: deque[tuple[float, float]] = deque()
+
+    def push(self, t: float, value: float) -> float:
+        self.items.append((t, value))
+        while self.items and self.items[0][0] <= t - self.window_s:
+            self.items.popleft()
+        valid = [v for _, v in self.items if not math.isnan(v)]
+        if math.isnan(value) or 2 * len(valid) < len(self.items):
+            return math.nan
+        low, high = np.percentile(valid, (25, 75))
+        return float(low if low > 0 else high if high < 0 else 0.0)
 
 
 class _CausalMean:
@@ -270,21 +313,36 @@ class FeatureExtractor:
         self._prev: tuple[float, np.ndarray, np.ndarray] | None = None
         self._motion = _CausalMean(self.motion_window_s)
         self._eyes = _CausalMean(self.eye_window_s)
+        self._eyes_side = _CausalHeld(EYES_STEADY_S)
+        self._pitch: deque[tuple[float, float]] = deque()  # (t, head_pitch_deg) of the reference window
         self._openness: deque[tuple[float, float]] = deque()  # (t, eye_openness) of the reference window
         self._closed: deque[tuple[float, float]] = deque()  # (t, 1 closed / 0 open / NaN) of the PERCLOS window
         self._hand: tuple[float, float] | None = None  # (t, gap) of the last frame a hand was seen
 
-    def _perclos(self, t: float, openness: float) -> float:
+    def _looking_down(self, t: float, pitch: float) -> bool:
+        """Whether the head is pitched ``LOOK_DOWN_PITCH_DEG`` further down than its median of the
+        reference window (the window is kept either way)."""
+        if not math.isnan(pitch):
+            self._pitch.append((t, pitch))
+        while self._pitch and self._pitch[0][0] <= t - REFERENCE_WINDOW_S:
+            self._pitch.popleft()
+        if math.isnan(pitch) or len(self._pitch) < 2:
+            return False
+        return pitch - float(np.median([v for _, v in self._pitch])) >= LOOK_DOWN_PITCH_DEG
+
+    def _perclos(self, t: float, openness: float, pitch: float = math.nan) -> float:
         """Share of the last ``PERCLOS_WINDOW_S`` with the eyes at least ``CLOSED_FRACTION`` closed
-        compared with the reference; NaN without enough history or valid frames."""
+        compared with the reference (a look down counts as open); NaN without enough history or
+        valid frames."""
         if not math.isnan(openness):
             self._openness.append((t, openness))
         while self._openness and self._openness[0][0] <= t - REFERENCE_WINDOW_S:
             self._openness.popleft()
+        down = self._looking_down(t, pitch)
         closed = math.nan
         if len(self._openness) >= 2 and t - self._openness[0][0] >= 3.0 and not math.isnan(openness):
             reference = float(np.percentile([v for _, v in self._openness], REFERENCE_PERCENTILE))
-            closed = 1.0 if openness <= (1.0 - CLOSED_FRACTION) * reference else 0.0
+            closed = 1.0 if openness <= (1.0 - CLOSED_FRACTION) * reference and not down else 0.0
         self._closed.append((t, closed))
         while self._closed and self._closed[0][0] <= t - PERCLOS_WINDOW_S:
             self._closed.popleft()
@@ -325,7 +383,12 @@ class FeatureExtractor:
         values[INDEX["speed"]] = speed
         values[INDEX["motion"]] = self._motion.push(lm.t, speed)
         values[INDEX["eye_openness_avg"]] = self._eyes.push(lm.t, values[INDEX["eye_openness"]])
-        values[INDEX["eyes_closed_share"]] = self._perclos(lm.t, values[INDEX["eye_openness"]])
+        values[INDEX["eyes_closed_share"]] = self._perclos(lm.t, values[INDEX["eye_openness"]],
+                                                           values[INDEX["head_pitch_deg"]])
+        gaze_seen = not math.isnan(values[INDEX["gaze_yaw_deg"]])  # eyes open enough, shapes there
+        side = self._eyes_side.push(lm.t, values[INDEX["eyes_side"]] if gaze_seen else math.nan)
+        if gaze_seen:
+            values[INDEX["gaze_yaw_deg"]] = values[INDEX["head_yaw_deg"]] + GAZE_GAIN_DEG * side
         values[INDEX["hand_face_gap"]] = self._hold_hand(lm.t, values[INDEX["hand_face_gap"]],
                                                          not math.isnan(values[INDEX["face_scale"]]))
         return FeatureFrame(lm.t, values)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Literal
 
 import numpy as np
 
@@ -115,6 +116,12 @@ def _points(landmarks, with_visibility: bool) -> np.ndarray:
     return np.array([(p.x, p.y, p.z) for p in landmarks], np.float32).reshape(-1, 3)
 
 
+#: Why a frame has no partner: nobody is in view; only someone else is (everyone in view looks
+#: unlike the partner); or the partner is lost (people are in view and none can be told to be them).
+Absence = Literal["nobody", "someone_else", "lost"]
+ABSENCES: tuple[Absence, ...] = ("nobody", "someone_else", "lost")
+
+
 @dataclass(frozen=True)
 class Landmarks:
     """Pose and face landmarks of the partner in one frame, and how many other people are in view.
@@ -128,6 +135,8 @@ class Landmarks:
         blendshapes: (52,) float32 scores in ``BLENDSHAPES`` order with the face; shape (0,) without it.
         hands: (k, 21, 3) float32 of x, y (normalised) and z for the partner's k (0-2) hands found.
         others: people in view besides the partner (never described, never a cue).
+        absence: why the partner is not in this frame (one of ``ABSENCES``; None when they are, or
+            when nobody chose: a photo).
     """
 
     t: float
@@ -137,8 +146,11 @@ class Landmarks:
     blendshapes: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
     hands: np.ndarray = field(default_factory=lambda: np.empty((0, HAND_POINTS, 3), np.float32))
     others: int = 0
+    absence: Absence | None = None
 
     def __post_init__(self) -> None:
+        if self.absence is not None and self.absence not in ABSENCES:
+            raise ValueError(f"absence must be one of {ABSENCES} or None, but got {self.absence!r}")
         if self.pose.shape not in ((POSE_POINTS, 4), (0, 4)):
             raise ValueError(
                 f"pose must be a np.ndarray with shape ({POSE_POINTS}, 4) or (0, 4), but got shape {self.pose.shape}"
@@ -160,9 +172,10 @@ class Landmarks:
             raise ValueError(f"image_size must be positive (width, height), but got {self.image_size}")
 
     @classmethod
-    def empty(cls, t: float, image_size: tuple[int, int], others: int = 0) -> Landmarks:
-        """The partner is not in the frame (``others`` people may be)."""
-        return cls(t=t, image_size=image_size, others=others)
+    def empty(cls, t: float, image_size: tuple[int, int], others: int = 0,
+              absence: Absence | None = None) -> Landmarks:
+        """The partner is not in the frame (``others`` people may be; ``absence`` says why)."""
+        return cls(t=t, image_size=image_size, others=others, absence=absence)
 
     @property
     def has_pose(self) -> bool:
@@ -192,6 +205,8 @@ class Detections:
         faces: (478, 3) arrays, one per face found.
         shapes: each face's (52,) blendshape scores, or None.
         hands: (21, 3) arrays, one per hand found.
+        thumb: the frame, small (``partner.thumbnail``), for telling people apart by their looks;
+            None when not kept.
     """
 
     t: float
@@ -200,10 +215,11 @@ class Detections:
     faces: tuple[np.ndarray, ...] = ()
     shapes: tuple[np.ndarray | None, ...] = ()
     hands: tuple[np.ndarray, ...] = ()
+    thumb: np.ndarray | None = None
 
     @classmethod
     def from_tasks(cls, t: float, image_size: tuple[int, int], pose_result, face_result,
-                   hands_result=None) -> Detections:
+                   hands_result=None, thumb: np.ndarray | None = None) -> Detections:
         """From ``PoseLandmarker``, ``FaceLandmarker`` and ``HandLandmarker`` results (any may be None)."""
         poses = tuple(_points(p, True) for p in (pose_result.pose_landmarks if pose_result is not None else []))
         faces, shapes = [], []
@@ -218,4 +234,4 @@ class Detections:
                               if scores is not None and len(scores) == len(BLENDSHAPES) else None)
         hands = tuple(h for h in (_points(p, False) for p in (hands_result.hand_landmarks if hands_result is not None
                                                               else [])) if h.shape == (HAND_POINTS, 3))
-        return cls(t, tuple(image_size), poses, tuple(faces), tuple(shapes), hands)
+        return cls(t, tuple(image_size), poses, tuple(faces), tuple(shapes), hands, thumb)

@@ -1,8 +1,8 @@
 """The read model of a stored session: everything recorded about it, loaded once, typed.
 
 Owns: ``Recording`` (with ``replay``, ``signals``, ``score``, ``framing`` and the session's
-stretches), ``Stretch`` and ``Replay``. Imports: baseline, catalogue, cues, coach, features, framing, profiles, records,
-scoring, store.
+stretches), ``Stretch`` and ``Replay``. Imports: baseline, catalogue, cues, coach, features,
+framing, landmarks, profiles, records, scoring, store.
 Every reader of a stored session — review, tuning, evaluation, the CLI, the pages and the
 notebooks — takes a ``Recording``; none of them goes back to the store for more.
 
@@ -22,8 +22,9 @@ from cue_trainer.baseline import Baseline
 from cue_trainer.catalogue import CUE_IDS
 from cue_trainer.coach import suggestions_for
 from cue_trainer.cues import CUE_INDEX, SIGN, cue_signals, detect_events, detect_from_signals, runs
-from cue_trainer.features import INDEX
+from cue_trainer.features import ABSENCE_CODE, INDEX
 from cue_trainer.framing import Framing, combine, framing_of
+from cue_trainer.landmarks import Absence
 from cue_trainer.profiles import Profile, parse_profile
 from cue_trainer.records import CueEvent, Label, Mark, Segment, Suggestion
 from cue_trainer.scoring import SCORE_TOLERANCE_S, CueScore, score
@@ -201,6 +202,24 @@ class Recording:
             else:
                 out.append(span)
         return out
+
+    @functools.cached_property
+    def absences(self) -> list[tuple[float, float, Absence]]:
+        """The (start_s, end_s, why) stretches without the partner, by why (``landmarks.ABSENCES``),
+        in time order. Sessions recorded before this was measured have none."""
+        codes = self.X[:, INDEX["partner_absence"]]
+        out = [(s0, s1, why) for why, code in ABSENCE_CODE.items() for s0, s1 in spans(self.t, codes == code)]
+        return sorted(out)
+
+    def absence_during(self, start_s: float, end_s: float) -> Absence | None:
+        """Why the partner was not in view for most of ``start_s``–``end_s`` (None: not known)."""
+        keep = (self.t >= start_s) & (self.t <= end_s)
+        codes = self.X[keep, INDEX["partner_absence"]]
+        codes = codes[np.isfinite(codes) & (codes >= 1)]
+        if not len(codes):
+            return None
+        values, counts = np.unique(codes, return_counts=True)
+        return next(why for why, code in ABSENCE_CODE.items() if code == values[np.argmax(counts)])
 
     def framing(self) -> Framing | None:
         """What the camera let the app see over the practice stretches, each against its own

@@ -56,6 +56,29 @@ def others_note(rec: Recording) -> str | None:
             "was described.")
 
 
+#: Why the partner was not in view, as the Review says it.
+ABSENCE_TEXT = {
+    "nobody": "nobody was in view",
+    "someone_else": "only someone else was in view",
+    "lost": "people were in view, but none could be told to be the partner",
+}
+
+
+def absence_note(rec: Recording, profile: Profile | None = None) -> str | None:
+    """One sentence on the "Not in view" episodes and why the partner was not in view in each
+    (None when there were none)."""
+    episodes = [e for e in rec.events_under(profile) if e.cue == "out_of_view"]
+    if not episodes:
+        return None
+    parts = []
+    for e in episodes[:3]:
+        why = rec.absence_during(e.start_s, e.end_s)
+        parts.append(f"{format_clock(e.start_s)}–{format_clock(e.end_s)}" + (f": {ABSENCE_TEXT[why]}" if why else ""))
+    more = f" and {len(episodes) - 3} more" if len(episodes) > 3 else ""
+    return (f"The partner was not in view {len(episodes)} time{'s' if len(episodes) > 1 else ''} ("
+            + "; ".join(parts) + f"{more}). Nothing was described then.")
+
+
 def summary(events: list[CueEvent]) -> pd.DataFrame:
     """Per cue: episodes, total and longest duration (seconds), in catalogue order."""
     rows = []

@@ -51,6 +51,8 @@ _FEATURE_COLUMNS = ", ".join(f'"{name}" REAL' for name in _V1_FEATURES)
 _V4_FEATURES = ("hand_face_gap", "face_scale", "gaze_yaw_deg", "eyes_closed_share")
 #: v6's: other people in view, and the face model's eye shapes (MediaPipe Tasks).
 _V6_FEATURES = ("others_in_view", "eye_blink", "eyes_side")
+#: v7's: why a frame has no partner.
+_V7_FEATURES = ("partner_absence",)
 
 
 def _add_feature_columns(names: tuple[str, ...]) -> str:
@@ -157,6 +159,8 @@ MIGRATIONS: tuple[str, ...] = (
     # v6: whether someone besides the partner was in view, and the face model's eye shapes (older
     # sessions read them as NaN: nobody else known, no shapes).
     _add_feature_columns(_V6_FEATURES),
+    # v7: why a frame has no partner (older sessions read NaN: not known).
+    _add_feature_columns(_V7_FEATURES),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _SESSION_COLUMNS = {

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cue_trainer.features import FEATURES, INDEX, FeatureExtractor, frame_features
+from cue_trainer.features import ABSENCE_CODE, FEATURES, INDEX, FeatureExtractor, frame_features
 from cue_trainer.frames import Frame
-from tests.builders import SIZE, UPRIGHT, pose_from
+from tests.builders import SIZE, UPRIGHT, face_from, pose_from
 from cue_trainer.detector import LandmarkDetector
-from cue_trainer.landmarks import FACE_POINTS, POSE_POINTS, Landmarks
+from cue_trainer.landmarks import ABSENCES, FACE_POINTS, POSE_POINTS, Landmarks
 
 ASPECT = SIZE[0] / SIZE[1]
 
@@ -54,6 +54,15 @@ def test_empty_landmarks_give_not_present_and_nan():
 def test_someone_else_in_view_is_counted_while_the_partner_is_not_described():
     values = frame_features(Landmarks.empty(0.0, SIZE, others=1))
     assert values[INDEX["present"]] == 0.0 and values[INDEX["others_in_view"]] == 1.0
+
+
+def test_why_the_partner_is_not_in_view_is_a_code_and_a_chosen_partner_is_0():
+    codes = [frame_features(Landmarks.empty(0.0, SIZE, others=1, absence=why))[INDEX["partner_absence"]]
+             for why in ABSENCES]
+    assert codes == [ABSENCE_CODE[why] for why in ABSENCES] == [1.0, 2.0, 3.0]
+    assert frame_features(Landmarks(0.0, SIZE, face=face_from()))[INDEX["partner_absence"]] == 0.0
+    with pytest.raises(ValueError, match="absence must be one of"):
+        Landmarks.empty(0.0, SIZE, absence="away")
 
 
 def test_body_ratios_in_shoulder_widths_and_no_hand_gap_without_a_face():

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 
 from cue_trainer.catalogue import BY_ID
-from cue_trainer.features import INDEX
+from cue_trainer.clock import format_clock
+from cue_trainer.features import ABSENCE_CODE, INDEX
 from cue_trainer.landmarks import PoseLandmark as P
 from cue_trainer.partner import PartnerTracker, people
 from cue_trainer.profiles import default_profile
 from cue_trainer.recording import Recording
-from cue_trainer.review import TIMELINE_KINDS, others_note, shown_cues, timeline
+from cue_trainer.review import TIMELINE_KINDS, absence_note, others_note, shown_cues, timeline
 from cue_trainer.store import SessionStore
 from cue_trainer.videos import process_video
 from tests.builders import face_from, pose_from
@@ -148,6 +149,13 @@ def test_when_the_partner_leaves_the_other_person_is_never_analysed_in_their_pla
     assert np.all(X[:, INDEX["others_in_view"]] == 1)
     for name in ("nose_y", "shoulder_y", "body_scale", "face_scale", "head_yaw_deg", "eye_openness"):
         assert np.isnan(X[gone, INDEX[name]]).all(), name
+    # Why, frame by frame and in the Review's words (issue 20, item 1): only someone else is in view.
+    assert np.all(X[gone, INDEX["partner_absence"]] == ABSENCE_CODE["someone_else"])
+    assert np.all(X[t < CHANGE_S, INDEX["partner_absence"]] == 0)
+    (episode,) = [e for e in rec.events if e.cue == "out_of_view"]
+    assert absence_note(rec) == (f"The partner was not in view 1 time ({format_clock(episode.start_s)}–"
+                                 f"{format_clock(episode.end_s)}: only someone else was in view). Nothing was "
+                                 "described then.")
     # The only change after the partner left is that they are out of view.
     assert [e.cue for e in rec.events] == ["out_of_view"]
     assert rec.events[0].start_s == pytest.approx(CHANGE_S, abs=0.5)

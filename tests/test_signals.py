@@ -9,8 +9,10 @@ import pytest
 
 from cue_trainer.baseline import Baseline
 from cue_trainer.cues import CUE_INDEX, cue_signals, detect_events
-from cue_trainer.features import (FEATURES, GAZE_GAIN_DEG, HAND_HOLD_S, INDEX, PERCLOS_WINDOW_S, FeatureExtractor,
+from cue_trainer.features import (FEATURES, GAZE_GAIN_DEG, HAND_HOLD_S, INDEX, LOOK_DOWN_PITCH_DEG,
+                                  PERCLOS_WINDOW_S, FeatureExtractor,
                                   frame_features)
+from cue_trainer.landmarks import FaceLandmark as F
 from cue_trainer.landmarks import Landmarks
 from cue_trainer.landmarks import PoseLandmark as P
 from cue_trainer.profiles import default_profile
@@ -62,7 +64,11 @@ def test_hand_on_the_face_reads_zero_and_outside_it_the_gap_in_face_widths():
     face = face_from(center=(0.5, 0.35), radius=0.1)
     on_cheek = features_of(face=face, hands=hand_at([(0.5 + 0.05 / ASPECT, 0.38)]))
     assert on_cheek[INDEX["hand_face_gap"]] == 0.0
-    # 0.04 image heights below the chin (which is at 0.45): 0.2 face widths (0.2 image heights).
+    # 0.04 image heights beside the cheek (which is at x = 0.5 + 0.1 image heights): 0.2 face widths
+    # (the face is 0.2 image heights wide).
+    beside = features_of(face=face, hands=hand_at([(0.5 + 0.14 / ASPECT, 0.35)]))
+    assert beside[INDEX["hand_face_gap"]] == pytest.approx(0.04 / 0.2, rel=0.02)
+    # 0.04 image heights below the chin (which is at 0.45): 0.2 face widths as well.
     below = features_of(face=face, hands=hand_at([(0.5, 0.49)]))
     assert below[INDEX["hand_face_gap"]] == pytest.approx(0.04 / 0.2, rel=0.02)
 
@@ -94,11 +100,21 @@ def test_a_hand_lost_for_a_moment_keeps_its_gap_then_becomes_unknown():
 # --- PERCLOS ----------------------------------------------------------------------------------
 
 
-def run_eyes(openness: list[float], fps: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
-    """(t, X) of a face whose eye openness follows ``openness``, frame by frame."""
+def pitched(face: np.ndarray, degrees: float) -> np.ndarray:
+    """``face`` with the head tilted ``degrees`` down (the chin nearer the camera than the forehead)."""
+    out = face.copy()
+    half = float(out[F.CHIN, 1] - out[F.FOREHEAD, 1]) * math.tan(math.radians(degrees)) / 2 / ASPECT  # z in x's scale
+    out[F.CHIN, 2], out[F.FOREHEAD, 2] = half, -half
+    return out
+
+
+def run_eyes(openness: list[float], fps: float = 30.0, pitch: list[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(t, X) of a face whose eye openness (and head pitch, degrees down) follow ``openness`` and
+    ``pitch``, frame by frame."""
     ex = FeatureExtractor()
-    rows = [ex.step(Landmarks(k / fps, SIZE, face=face_from(openness=o), pose=pose_from(UPRIGHT))).values
-            for k, o in enumerate(openness)]
+    pitch = pitch or [0.0] * len(openness)
+    rows = [ex.step(Landmarks(k / fps, SIZE, face=pitched(face_from(openness=o), p), pose=pose_from(UPRIGHT))).values
+            for k, (o, p) in enumerate(zip(openness, pitch))]
     return np.arange(len(openness)) / fps, np.array(rows)
 
 
@@ -160,6 +176,57 @@ def test_a_glance_down_of_two_seconds_is_not_an_episode():
     assert eyes_closing(t, X, baseline_of(X, 200)) == []
 
 
+def test_lids_lowered_to_look_down_are_not_closing_eyes_but_closed_eyes_are():
+    """Issue 20, item 3: looking down with lowered lids (openness 0.06, as closed) for 5 s with the
+    head pitched 15 degrees down is no eyes-closing episode; the same lids with the head level are."""
+    fps = 10.0
+    openness = [OPEN] * 300 + [CLOSED] * 50 + [OPEN] * 100
+    t, X = run_eyes(openness, fps, pitch=[0.0] * 300 + [LOOK_DOWN_PITCH_DEG + 5] * 50 + [0.0] * 100)
+    assert X[310, INDEX["head_pitch_deg"]] == pytest.approx(LOOK_DOWN_PITCH_DEG + 5, abs=0.01)
+    assert eyes_closing(t, X, baseline_of(X, 200)) == []
+    t, X = run_eyes(openness, fps)
+    [episode] = eyes_closing(t, X, baseline_of(X, 200))
+    assert episode.start_s == pytest.approx(30.0 + PERCLOS_WINDOW_S / 2, abs=0.2)  # half the window closed
+
+
+# --- looking away needs a steady turn --------------------------------------------------------
+
+
+def run_gaze(sides: list[float], yaws: list[float], fps: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
+    """(t, X) of a face turned ``yaws`` (degrees) whose eyes' turn (the look shapes, -1..1 toward
+    the image's right) follows ``sides``, frame by frame."""
+    ex = FeatureExtractor()
+    rows = []
+    for k, (side, yaw) in enumerate(zip(sides, yaws)):
+        look = (shapes(eyeLookOutLeft=side, eyeLookInRight=side) if side >= 0
+                else shapes(eyeLookInLeft=-side, eyeLookOutRight=-side))
+        rows.append(ex.step(Landmarks(k / fps, SIZE, face=face_from(yaw_deg=yaw), blendshapes=look,
+                                      pose=pose_from(UPRIGHT))).values)
+    return np.arange(len(sides)) / fps, np.array(rows)
+
+
+def looking_away(t, X, b):
+    return [e for e in detect_events(t, X, b, PROFILE) if e.cue == "looking_away"]
+
+
+def test_an_eye_reading_that_flips_from_side_to_side_is_not_looking_away():
+    """Issue 20, item 3: a talking person's eye reading flips from side to side (the gaze -5 to -30
+    degrees while the head turned 5): 6 s of it is no episode, though every other pair of frames
+    reads past the threshold. The same eyes held to one side for 6 s are one episode."""
+    yaws = [0.0] * 200 + [-5.0] * 60 + [0.0] * 60
+    flips = [0.0] * 200 + [-1.0 if (k // 2) % 2 else 0.0 for k in range(60)] + [0.0] * 60
+    t, X = run_gaze(flips, yaws)
+    raw = np.abs(-5.0 + GAZE_GAIN_DEG * np.array(flips[200:260]))
+    threshold = PROFILE.cues["looking_away"].threshold
+    assert raw.max() > threshold  # one frame's reading alone would fire
+    assert np.nanmax(np.abs(X[200:260, INDEX["gaze_yaw_deg"]])) < threshold
+    assert looking_away(t, X, baseline_of(X, 150)) == []
+    held = [0.0] * 200 + [-1.0] * 60 + [0.0] * 60
+    t, X = run_gaze(held, yaws)
+    [episode] = looking_away(t, X, baseline_of(X, 150))
+    assert episode.start_s == pytest.approx(20.0, abs=0.7)  # held within a quarter of a second
+
+
 # --- the cues on hand-built feature streams --------------------------------------------------
 
 
@@ -201,6 +268,23 @@ def test_a_lean_of_three_and_a_half_seconds_is_an_episode_and_a_steady_face_is_n
     [e] = [e for e in detect_events(t, stream(n, face_scale=leaned), b, PROFILE) if e.cue == "leaning_back"]
     assert (e.start_s, e.end_s) == pytest.approx((20.0, 23.5), abs=0.11)
     assert e.confirmed_s - 20.0 <= PROFILE.cues["leaning_back"].min_duration_s + 1.0
+
+
+def test_a_bowed_head_is_not_raised_shoulders_and_a_shrug_is():
+    """Issue 20, item 3: bowing the head over food brings the ears down to the shoulders (the gap
+    shrank from 0.49 to 0.33 shoulder widths on a real clip) but leaves the shoulders; a shrug lifts
+    the shoulders toward the ears."""
+    upright = features_of(pose=pose_from(UPRIGHT))
+    ears = (P.NOSE, P.LEFT_EAR, P.RIGHT_EAR)
+    bowed = features_of(pose=pose_from({p: (x, y + 0.04) if p in ears else (x, y) for p, (x, y) in UPRIGHT.items()}))
+    shrug = features_of(pose=pose_from({p: (x, y - 0.04) if p in (P.LEFT_SHOULDER, P.RIGHT_SHOULDER) else (x, y)
+                                        for p, (x, y) in UPRIGHT.items()}))
+    signal = cue_signals(np.stack([bowed, shrug]), upright)[:, CUE_INDEX["shoulders_raised"]]
+    threshold = PROFILE.cues["shoulders_raised"].threshold
+    shoulder_width = upright[INDEX["body_scale"]]
+    assert upright[INDEX["ear_shoulder"]] - bowed[INDEX["ear_shoulder"]] > threshold  # the gap alone would fire
+    assert signal[0] == pytest.approx(0.0, abs=1e-9)
+    assert signal[1] == pytest.approx(0.04 / shoulder_width, rel=0.01) and signal[1] > threshold
 
 
 def test_face_touching_fires_on_a_touch_and_not_on_a_gesture_under_the_chin():

@@ -48,7 +48,7 @@ def per_frame(tmp: Path) -> None:
     from mediapipe import Image, ImageFormat
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from cue_trainer.detector import (FACE_MODEL, HAND_CONFIDENCE, HAND_MODEL, MAX_HANDS, MAX_PEOPLE, POSE_MODEL,
+    from cue_trainer.detector import (FACE_MODEL, HAND_CONFIDENCE, HAND_MODEL, MAX_BODIES, MAX_FACES, MAX_HANDS, POSE_MODEL,
                                       read_model)
     from cue_trainer.partner import PartnerTracker, PoseSmoother, partner_of
 
@@ -56,9 +56,9 @@ def per_frame(tmp: Path) -> None:
     video = vision.RunningMode.VIDEO
     with quiet_native_stderr():  # MediaPipe's start-up notices are not benchmark output
         pose = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=read_model(POSE_MODEL)), running_mode=video, num_poses=MAX_PEOPLE))
+            base_options=BaseOptions(model_asset_buffer=read_model(POSE_MODEL)), running_mode=video, num_poses=MAX_BODIES))
         face = vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=read_model(FACE_MODEL)), running_mode=video, num_faces=MAX_PEOPLE,
+            base_options=BaseOptions(model_asset_buffer=read_model(FACE_MODEL)), running_mode=video, num_faces=MAX_FACES,
             output_face_blendshapes=True))
         hands = vision.HandLandmarker.create_from_options(vision.HandLandmarkerOptions(
             base_options=BaseOptions(model_asset_buffer=read_model(HAND_MODEL)), running_mode=video, num_hands=MAX_HANDS,
@@ -95,7 +95,7 @@ def per_frame(tmp: Path) -> None:
     old = json.loads((Path(__file__).parent / "legacy_backend.json").read_text())
     old_pf, old_all = old["pose_full_plus_facemesh_refined_ms"], old["all_three_ms"]
     print(f"[per frame] {len(inference)} frames of 640x480, interleaved on the same frames, one model after another:")
-    print(f"  bare MediaPipe Tasks inference, up to {MAX_PEOPLE} people, VIDEO mode: PoseLandmarker full + FaceLandmarker "
+    print(f"  bare MediaPipe Tasks inference, up to {MAX_FACES} faces and {MAX_BODIES} bodies, VIDEO mode: PoseLandmarker full + FaceLandmarker "
           f"(blendshapes) {pf_ms:.2f} ms; + HandLandmarker {inf_ms:.2f} ms (median {1000 * statistics.median(inference):.2f})")
     print(f"  old backend on the same frames (mediapipe 0.10.21, recorded before the port): Pose full + FaceMesh refined "
           f"{old_pf:.2f} ms; + Hands lite {old_all:.2f} ms  ->  new/old {pf_ms / old_pf:.2f} and {inf_ms / old_all:.2f}")

@@ -6,8 +6,8 @@ from cue_trainer.app.charts import SEEK_SELECTIONS, cue_chart, legend_html
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.clock import format_clock, local_time
 from cue_trainer.recording import NOT_PRACTISED, Recording
-from cue_trainer.review import (LEAD_S, bundle, moments, others_note, outcome, review_video, score_table, shown_cues,
-                                summary, tier_text, timeline)
+from cue_trainer.review import (LEAD_S, absence_note, bundle, moments, others_note, outcome, review_video,
+                                score_table, shown_cues, summary, tier_text, timeline)
 from cue_trainer.scoring import RULES, SCORE_TOLERANCE_S, headline
 from cue_trainer.store import SessionStore
 from cue_trainer.app.plain import plain
@@ -44,6 +44,8 @@ if info.status != "complete" or info.note:
 framing = rec.framing()
 if framing is not None and framing.notes():
     st.info("**Hidden from the camera.** " + " ".join(framing.notes()), icon=":material/center_focus_weak:")
+if (note := absence_note(rec)) is not None:
+    st.info(note, icon=":material/person_off:")
 if (note := others_note(rec)) is not None:
     st.info(note, icon=":material/group:")
 
