@@ -38,15 +38,23 @@ class InputError(Exception):
     """
 
 
+#: A profile or label file is a few kilobytes; one larger than this is refused, not read whole.
+MAX_USER_FILE_BYTES = 5_000_000
+
+
 def read_user_text(path, what: str, error: type[InputError] = InputError) -> str:
-    """The text of a file a person named; a missing or unreadable file raises ``error`` with one
-    sentence naming ``what`` ("profile file", "label file") and the path."""
+    """The text of a file a person named; a missing, unreadable or oversized (``MAX_USER_FILE_BYTES``)
+    file raises ``error`` with one sentence naming ``what`` ("profile file", "label file") and the path."""
     from pathlib import Path
 
     path = Path(path)
     if path.exists() and not path.is_file():  # a folder, a device such as /dev/null, a pipe
         raise error(f"The {what} {path} is not a regular file.")
     try:
+        size = path.stat().st_size
+        if size > MAX_USER_FILE_BYTES:
+            raise error(f"The {what} {path} is {size / 1e6:.0f} MB; a {what} is at most "
+                        f"{MAX_USER_FILE_BYTES / 1e6:.0f} MB, so this one is not read.")
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise error(f"There is no {what} at {path}.") from None

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from cue_trainer import InputError
 from cue_trainer.features import FEATURES
 
 _MAD_TO_SD = 1.4826  # makes the MAD estimate the standard deviation for normal data
@@ -83,16 +84,23 @@ class Baseline(TransformerMixin, BaseEstimator):
 
     @classmethod
     def from_json(cls, text: str) -> Baseline:
-        """Rebuild a fitted baseline saved with ``to_json`` (features matched by name)."""
-        data = json.loads(text)
-        names = data["features"]
-        b = cls(min_valid_share=data["min_valid_share"])
-        idx = {n: i for i, n in enumerate(names)}
-        pick = lambda key, fill: np.array(  # noqa: E731
-            [fill if n not in idx or data[key][idx[n]] is None else data[key][idx[n]] for n in FEATURES], np.float64
-        )
-        b.center_ = pick("center", np.nan)
-        b.scale_ = pick("scale", np.nan)
-        b.n_valid_ = pick("n_valid", 0).astype(int)
-        b.n_frames_ = data["n_frames"]
+        """Rebuild a fitted baseline saved with ``to_json`` (features matched by name).
+
+        Raises:
+            InputError: the text is not such a baseline (a damaged or hand-edited row).
+        """
+        try:
+            data = json.loads(text)
+            names = data["features"]
+            b = cls(min_valid_share=float(data["min_valid_share"]))
+            idx = {n: i for i, n in enumerate(names)}
+            pick = lambda key, fill: np.array(  # noqa: E731
+                [fill if n not in idx or data[key][idx[n]] is None else data[key][idx[n]] for n in FEATURES], np.float64
+            )
+            b.center_ = pick("center", np.nan)
+            b.scale_ = pick("scale", np.nan)
+            b.n_valid_ = pick("n_valid", 0).astype(int)
+            b.n_frames_ = int(data["n_frames"])
+        except (ValueError, KeyError, TypeError, IndexError, RecursionError) as e:
+            raise InputError(f"The stored baseline cannot be read ({e.__class__.__name__}).") from None
         return b

@@ -110,6 +110,8 @@ def find_videos(where: str | os.PathLike) -> list[Path | str]:
         if not videos:
             raise InputError(f"No video matches {text}.")
         return videos
+    if path.exists():  # a device such as /dev/null, a pipe, a socket
+        raise InputError(f"{path} is neither a folder, a video nor a list of videos (one path per line).")
     raise InputError(f"There is no folder at {path}.")
 
 

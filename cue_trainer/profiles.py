@@ -164,6 +164,8 @@ def parse_profile(text: str, *, origin: str = "the profile", base: Profile | Non
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ProfileError(f"{origin} is not valid TOML ({e}).") from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise ProfileError(f"{origin} nests arrays or tables too deeply to be a profile.") from None
     unknown = [k for k in data if k not in (*CONSTRAINTS, "cues")]
     if unknown:
         raise ProfileError(f"In {origin}, {unknown[0]} is not a known setting; known ones are cues, profile, timing.")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cue_trainer import InputError
 from cue_trainer.baseline import Baseline
 from cue_trainer.catalogue import CUE_IDS
 from cue_trainer.coach import suggestions_for
@@ -74,7 +75,11 @@ def stretches_of(segments: list[Segment]) -> list[Stretch]:
             stretches.append(Stretch(start, seg.start_s, baseline))
             start = None
         if seg.kind == "calibration" and seg.baseline_json is not None and seg.end_s is not None:
-            baseline = Baseline.from_json(seg.baseline_json)
+            try:
+                baseline = Baseline.from_json(seg.baseline_json)
+            except InputError as e:  # a damaged row: that baseline's stretch is not scored, the rest is
+                logger.warning("%s The practice after the baseline at %.1f s is not scored.", e, seg.start_s)
+                continue
             start = seg.end_s
         elif seg.kind == "pause" and seg.end_s is not None:
             # A pause before any calibration (or one that interrupted a calibration) restarts it.

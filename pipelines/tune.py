@@ -29,19 +29,40 @@ with stopped_while_loading("tune"):
     from cue_trainer.tuning import choose, sweep, truth_of, tuned_profile
 
 
+#: At most this many thresholds per cue: each is a replay of every session.
+MAX_THRESHOLDS = 1000
+
+
 def thresholds_arg(text: str) -> list[float]:
-    """'a:b:n' (n evenly spaced values) or 'x,y,z'; never empty."""
+    """'a:b:n' (n evenly spaced values) or 'x,y,z'; never empty, never more than ``MAX_THRESHOLDS``,
+    every value a finite number."""
     try:
         if ":" in text:
             a, b, n = text.split(":")
-            values = list(np.linspace(float(a), float(b), int(n)))
+            a, b, n = float(a), float(b), int(n)
+            if not 1 <= n <= MAX_THRESHOLDS:
+                raise argparse.ArgumentTypeError(f"{text!r} asks for {n} thresholds; give 1 to {MAX_THRESHOLDS}")
+            values = [a] if n == 1 else list(np.linspace(a, b, n))
         else:
             values = [float(x) for x in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is neither start:stop:count nor a comma-separated list") from None
+    if len(values) > MAX_THRESHOLDS:
+        raise argparse.ArgumentTypeError(f"{text!r} lists {len(values)} thresholds; give at most {MAX_THRESHOLDS}")
     if not values or not all(np.isfinite(values)):
-        raise argparse.ArgumentTypeError(f"{text!r} gives no usable thresholds")
+        raise argparse.ArgumentTypeError(f"{text!r} gives no usable thresholds (each must be a finite number)")
     return values
+
+
+def seconds_arg(text: str) -> float:
+    """A positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (np.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
+    return value
 
 
 def name_arg(text: str) -> str:
@@ -118,10 +139,10 @@ def main(argv=None) -> int:
     p.add_argument("--cues", nargs="+", required=True)
     p.add_argument("--thresholds", type=thresholds_arg, default=None,
                    help="start:stop:count or a list (default: 100 values over the cue's allowed range)")
-    p.add_argument("--min-durations", type=float, nargs="+", default=None, help="seconds (default: the profile's)")
+    p.add_argument("--min-durations", type=seconds_arg, nargs="+", default=None, help="seconds (default: the profile's)")
     p.add_argument("--truth", choices=("auto", "labels", "marks"), default="auto")
     p.add_argument("--rule", default="best_f1", help="best_f1, or recall>=X for the most precise with that recall")
-    p.add_argument("--tolerance-s", type=float, default=None,
+    p.add_argument("--tolerance-s", type=seconds_arg, default=None,
                    help=f"match window, seconds (default: {LABEL_TOLERANCE_S:g} against labels, "
                         f"{SCORE_TOLERANCE_S:g} against marks, as the Review's score)")
     p.add_argument("--profile", default=None, help="profile to start from (default: the shipped one)")

@@ -12,6 +12,12 @@ from tests.processes import run_script
 pytestmark = pytest.mark.slow
 
 
+def test_a_device_is_not_called_a_missing_folder():
+    """Issue 21, item 17: process_folder.py /dev/null said "There is no folder"."""
+    with pytest.raises(InputError, match=r"^/dev/null is neither a folder, a video nor a list of videos"):
+        find_videos("/dev/null")
+
+
 def test_find_videos_takes_videos_by_suffix_and_refuses_a_missing_folder(tmp_path):
     for name in ("b.MP4", "a.webm", "notes.txt", "c.mkv"):
         (tmp_path / name).write_bytes(b"")

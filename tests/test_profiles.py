@@ -70,3 +70,22 @@ def test_changed_profile_is_validated_too():
 def test_parse_names_its_origin():
     with pytest.raises(ProfileError, match=r"^In session 4, cues\.x is not a known cue"):
         parse_profile("[cues.x]\n", origin="session 4")
+
+
+def test_a_deeply_nested_profile_is_one_sentence_not_a_recursion_traceback(tmp_path):
+    """Issue 21, item 9: 100,000 nested arrays."""
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(ProfileError, match=r"nests arrays or tables too deeply to be a profile\."):
+        load_profile(path)
+
+
+def test_a_huge_profile_file_is_refused_unread(tmp_path):
+    """Issue 21, item 14: a 200 MB file is not read whole (here 6 MB, over the 5 MB limit)."""
+    from cue_trainer import MAX_USER_FILE_BYTES
+
+    path = tmp_path / "huge.toml"
+    with open(path, "wb") as f:
+        f.truncate(MAX_USER_FILE_BYTES + 1_000_000)
+    with pytest.raises(ProfileError, match=r"huge\.toml is 6 MB; a profile file is at most 5 MB, so this one is not read\."):
+        load_profile(path)

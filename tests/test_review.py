@@ -204,3 +204,22 @@ def test_a_video_nobody_practised_on_says_so_instead_of_a_score(home):
     assert Recording.load(store, sid).practised
     scored = run_cli("sessions", "score", str(sid), home=home)
     assert scored.returncode == 0 and "You noticed 1 of 1 change" in scored.stdout
+
+
+def test_a_damaged_stored_baseline_leaves_its_stretch_unscored_without_a_traceback(home, caplog):
+    """Issue 21, item 15: a malformed baseline_json row gave a KeyError in score and moments."""
+    import sqlite3
+
+    from cue_trainer.review import moments
+    from cue_trainer.store import SessionStore
+    from tests.builders import practise
+
+    store = SessionStore(home)
+    sid = practise(store, "Bo", [(12.0, "slumped_posture")])
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE segments SET baseline_json = '{\"features\": 3}' WHERE session_id = ?", (sid,))
+    rec = Recording.load(store, sid)
+    assert rec.stretches == []
+    assert rec.score()[-1].hits == 0 and moments(rec) is not None
+    assert "The stored baseline cannot be read (KeyError). The practice after the baseline at 0.0 s is not scored." \
+        in caplog.text

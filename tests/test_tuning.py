@@ -126,3 +126,20 @@ def test_frame_level_pr_curve(labelled):
     curve = pr_curve([Recording.load(store, ids["moves_down.mp4"])], "slumped_posture")
     assert {"threshold", "precision", "recall"} == set(curve.columns) and len(curve) > 5
     assert curve.precision.between(0, 1).all() and curve.recall.max() == 1.0
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--thresholds", "0.1:0.5:100000000"], "asks for 100000000 thresholds; give 1 to 1000"),
+    (["--thresholds", "nan,0.2"], "gives no usable thresholds (each must be a finite number)"),
+    (["--thresholds", "0.1:inf:10"], "gives no usable thresholds (each must be a finite number)"),
+    (["--tolerance-s", "-5"], "'-5' must be a positive number of seconds"),
+    (["--tolerance-s", "nan"], "'nan' must be a positive number of seconds"),
+    (["--min-durations", "0"], "'0' must be a positive number of seconds"),
+])
+def test_tune_refuses_unbounded_or_meaningless_settings_in_one_sentence(home, args, says):
+    """Issue 21, item 8: a hundred million thresholds grew to 6.2 GB; a negative window wrote a profile."""
+    out = home / "never.toml"
+    ran = run_script("pipelines/tune.py", "--home", str(home), "--sessions", "1", "--cues", "slumped_posture",
+                     "--out", str(out), *args)
+    assert ran.returncode == 2 and says in ran.stderr and "Traceback" not in ran.stderr, ran.stderr
+    assert not out.exists()
