@@ -3,7 +3,10 @@
 SHELL := /bin/bash
 VENV  := .venv
 BIN   := $(VENV)/bin
+# The app alone (make run), and the app with what the tests, benchmarks and evaluation need.
+APP_STAMP := $(VENV)/.installed-app
 STAMP := $(VENV)/.installed
+PORT ?= 8501
 
 # The newest interpreter on PATH that really runs and is 3.11-3.14 (pyenv shims may exist but fail).
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
@@ -14,17 +17,22 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; 
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(APP_STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "cue-trainer needs Python 3.11, 3.12, 3.13 or 3.14; none was found on PATH. Install one, or run: make PYTHON=/path/to/python3 $(MAKECMDGOALS)" >&2; \
 	  exit 2; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(APP_STAMP)
+
+$(STAMP): $(APP_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
 	@touch $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/streamlit run streamlit_app.py
+# The app alone: a lean environment (make PORT=8502 run for another port).
+run: $(APP_STAMP)
+	$(BIN)/cue-trainer app --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,5 +1,14 @@
+"""The ``cue-trainer`` command (and ``python -m cue_trainer``): the command line of ``cli``, with
+``app`` starting the app (``app.launch``), which sits above the command line."""
 import sys
 
-from cue_trainer.cli import main
 
-sys.exit(main())
+def main(argv: list[str] | None = None) -> int:
+    from cue_trainer.app.launch import run
+    from cue_trainer.cli import main as cli_main
+
+    return cli_main(argv, app=run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import shutil
 import sys
 import textwrap
@@ -62,9 +63,18 @@ def positive_int(text: str) -> int:
 
 
 def positive_float(text: str) -> float:
+    """A finite number above 0 (seconds, frames per second)."""
     value = _parsed(text, float, "a number")
-    if not value > 0:  # NaN fails this too
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    if not 0 < value < math.inf:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number greater than 0")
+    return value
+
+
+def port_number(text: str) -> int:
+    """A TCP port a person may serve on (1024 to 65535: the lower ones need an administrator)."""
+    value = _parsed(text, int, "a port number")
+    if not 1024 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a port from 1024 to 65535")
     return value
 
 
@@ -125,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr = ssub.add_parser("trend", help="the noticing score across practised sessions, oldest first, and per cue")
     tr.add_argument("--practitioner", help="only this practitioner's sessions")
     tr.add_argument("--json", action="store_true", help="print JSON: the sessions and the per-cue totals")
+
+    ap = sub.add_parser("app", help="start the app in the browser of this computer (http://localhost:PORT)")
+    ap.add_argument("--port", type=port_number, default=8501, help="the port to serve on (default 8501)")
+    ap.add_argument("--home", default=argparse.SUPPRESS,
+                    help="data directory (default: $CUE_TRAINER_HOME or the user's data dir)")
+    ap.add_argument("--open", action="store_true", help="open the app in the default browser once it runs")
 
     pf = sub.add_parser("profile", help="print the default profile, with what each cue measures")
     pfs = pf.add_subparsers(dest="action", required=True, parser_class=ArgumentParser)
@@ -421,9 +437,16 @@ def guarded(handler, args, prog: str = "cue-trainer", stopped: str | None = None
     return EXIT_INPUT
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, app=None) -> int:
+    """Run one command; ``app`` is how ``cue-trainer app`` starts the app (``app.launch.run``, given
+    by ``__main__``: the app sits above the command line)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "app":
+        if app is None:
+            parser.error("the app starts from the cue-trainer command (python -m cue_trainer app)")
+        return guarded(lambda a: app(a.port, home=a.home, open_browser=a.open), args)
     handler = cmd_process if args.command == "process" else {
         "list": cmd_list, "show": cmd_show, "export": cmd_export, "delete": cmd_delete, "score": cmd_score, "moments": cmd_moments,
         "trend": cmd_trend, "default": cmd_profile_default,

@@ -15,7 +15,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from cue_trainer.cli import ArgumentParser, guarded, session_number, stopped_while_loading
+from cue_trainer.cli import ArgumentParser, guarded, positive_float, session_number, stopped_while_loading
 
 with stopped_while_loading("tune"):
     import numpy as np
@@ -52,17 +52,6 @@ def thresholds_arg(text: str) -> list[float]:
     if not values or not all(np.isfinite(values)):
         raise argparse.ArgumentTypeError(f"{text!r} gives no usable thresholds (each must be a finite number)")
     return values
-
-
-def seconds_arg(text: str) -> float:
-    """A positive, finite number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not (np.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
-    return value
 
 
 def name_arg(text: str) -> str:
@@ -139,10 +128,10 @@ def main(argv=None) -> int:
     p.add_argument("--cues", nargs="+", required=True)
     p.add_argument("--thresholds", type=thresholds_arg, default=None,
                    help="start:stop:count or a list (default: 100 values over the cue's allowed range)")
-    p.add_argument("--min-durations", type=seconds_arg, nargs="+", default=None, help="seconds (default: the profile's)")
+    p.add_argument("--min-durations", type=positive_float, nargs="+", default=None, help="seconds (default: the profile's)")
     p.add_argument("--truth", choices=("auto", "labels", "marks"), default="auto")
     p.add_argument("--rule", default="best_f1", help="best_f1, or recall>=X for the most precise with that recall")
-    p.add_argument("--tolerance-s", type=seconds_arg, default=None,
+    p.add_argument("--tolerance-s", type=positive_float, default=None,
                    help=f"match window, seconds (default: {LABEL_TOLERANCE_S:g} against labels, "
                         f"{SCORE_TOLERANCE_S:g} against marks, as the Review's score)")
     p.add_argument("--profile", default=None, help="profile to start from (default: the shipped one)")

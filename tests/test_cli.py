@@ -113,7 +113,7 @@ BAD = {
         (["process", "{text_as_mp4}"], r"is not a video this program can read"),  # text file as .mp4
         (["process", "{zero_bytes}"], r"is not a video this program can read"),  # empty file
         (["process", "{good}", "--profile", "{bad_profile}"], r"cues\.head_down\.threshold = 500 is out of range"),
-        (["process", "{good}", "--fps", "0"], r"must be greater than 0"),  # bad option value
+        (["process", "{good}", "--fps", "0"], r"must be a finite number greater than 0"),  # bad option value
         # a baseline outside the profile's range (one frame, or forever)
         (["process", "{good}", "--calibration-s", "0.01"], r"'0.01' must be from 3 to 600 seconds"),
         (["process", "{good}", "--calibration-s", "inf"], r"'inf' must be from 3 to 600 seconds"),

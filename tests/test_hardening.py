@@ -118,7 +118,7 @@ def test_migration_to_v3_removes_orphaned_rows(home):
         (["--calibration-s", "0"], r"'0' must be from 3 to 600 seconds"),  # crashed the batch before
         (["--calibration-s", "-5"], r"'-5' must be from 3 to 600 seconds"),
         (["--workers", "-3"], r"'-3' must be 1 or more"),  # a ValueError traceback before
-        (["--fps", "nan"], r"must be greater than 0"),
+        (["--fps", "nan"], r"must be a finite number greater than 0"),
     ],
 )
 def test_process_folder_validates_its_arguments_like_the_cli(tmp_path, args, message):
@@ -384,7 +384,7 @@ def tuned_home(clip, home) -> Path:
     "truth, args, message",
     [
         (False, [], r"The sessions hold no labels or marks of slumped_posture"),  # no ground truth at all
-        (True, ["--thresholds", "1:2:0"], r"gives no usable thresholds"),  # an empty grid
+        (True, ["--thresholds", "1:2:0"], r"asks for 0 thresholds; give 1 to 1000"),  # an empty grid
         (True, ["--thresholds", "0.3,5"], r"thresholds of slumped_posture must lie in 0.05..2, but got 5"),
         (True, ["--name", "../../x"], r"must be a plain name"),
     ],

@@ -132,9 +132,9 @@ def test_frame_level_pr_curve(labelled):
     (["--thresholds", "0.1:0.5:100000000"], "asks for 100000000 thresholds; give 1 to 1000"),
     (["--thresholds", "nan,0.2"], "gives no usable thresholds (each must be a finite number)"),
     (["--thresholds", "0.1:inf:10"], "gives no usable thresholds (each must be a finite number)"),
-    (["--tolerance-s", "-5"], "'-5' must be a positive number of seconds"),
-    (["--tolerance-s", "nan"], "'nan' must be a positive number of seconds"),
-    (["--min-durations", "0"], "'0' must be a positive number of seconds"),
+    (["--tolerance-s", "-5"], "'-5' must be a finite number greater than 0"),
+    (["--tolerance-s", "nan"], "'nan' must be a finite number greater than 0"),
+    (["--min-durations", "0"], "'0' must be a finite number greater than 0"),
 ])
 def test_tune_refuses_unbounded_or_meaningless_settings_in_one_sentence(home, args, says):
     """Issue 21, item 8: a hundred million thresholds grew to 6.2 GB; a negative window wrote a profile."""
