@@ -7,27 +7,30 @@ BIN   := $(VENV)/bin
 APP_STAMP := $(VENV)/.installed-app
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# Versions tested together (constraints.txt); CONSTRAINTS= (empty) installs the newest allowed ones.
+CONSTRAINTS ?= constraints.txt
+PIP_C := $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 
 # The newest interpreter on PATH that really runs and is 3.11-3.14 (pyenv shims may exist but fail).
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
 	  $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 14))' >/dev/null 2>&1 \
 	  && { command -v $$p; break; }; done)
 
-.PHONY: run test test-nobrowser bench eval notebooks venv clean
+.PHONY: run test test-nobrowser bench eval notebooks venv constraints clean
 
 venv: $(STAMP)
 
-$(APP_STAMP): pyproject.toml
+$(APP_STAMP): pyproject.toml $(CONSTRAINTS)
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "cue-trainer needs Python 3.11, 3.12, 3.13 or 3.14; none was found on PATH. Install one, or run: make PYTHON=/path/to/python3 $(MAKECMDGOALS)" >&2; \
 	  exit 2; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet $(PIP_C) -e .
 	@touch $(APP_STAMP)
 
 $(STAMP): $(APP_STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
+	$(BIN)/python -m pip install --quiet $(PIP_C) -e '.[dev,cluster]'
 	@touch $(STAMP)
 
 # The app alone: a lean environment (make PORT=8502 run for another port).
@@ -50,8 +53,19 @@ eval: $(STAMP)
 	$(BIN)/python pipelines/evaluate.py $(EVAL_ARGS)
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,notebooks]'
+	$(BIN)/python -m pip install --quiet $(PIP_C) -e '.[dev,cluster,notebooks]'
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser notebooks/
+
+# Refresh constraints.txt: the newest versions pyproject.toml allows, in a venv of their own.
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/python -m pip install --quiet -e '.[dev,cluster]'
+	{ sed -n '1,/^# then make test/p' constraints.txt; \
+	  .venv-constraints/bin/python -m pip freeze --exclude-editable | grep -v '^cue.trainer'; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .venv-constraints
 
 clean:
 	rm -rf $(VENV) .venv-3.* build *.egg-info .pytest_cache .hypothesis test-artifacts
