@@ -68,7 +68,7 @@ def test_sessions_show(processed_home):
     # every measured feature but the per-frame ones, each with the stored baseline value
     assert set(shown) == {"body_scale", "nose_y", "shoulder_y", "shoulder_tilt_deg", "ear_shoulder", "head_yaw_deg",
                           "head_pitch_deg", "eye_openness", "motion", "eye_openness_avg", "face_scale", "gaze_yaw_deg",
-                          "others_in_view", "eye_blink", "eyes_side"}
+                          "others_in_view", "eye_blink", "eyes_side", "partner_absence"}
     for name, value in shown.items():
         assert value == pytest.approx(baseline[name], abs=5e-4), name
     per_cue = out.stdout.split("Per cue\n", 1)[1].splitlines()
