@@ -332,28 +332,43 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join([fmt(heads)] + [fmt(c) for c in cells]).rstrip()
 
 
+def _refuse_overwrite(paths: list[Path]) -> None:
+    """An export never replaces a file that is already there (another session's, most likely)."""
+    there = [p for p in paths if p.exists()]
+    if there:
+        raise InputError(f"{there[0]} is already there (an earlier export?); nothing was written. Export into an "
+                         "empty folder, for example --out export-session-N, or remove the old files first.")
+
+
 def cmd_export(args) -> int:
+    out = Path(args.out)
     if args.format == "tsv":
         from cue_trainer.recording import Recording
         from cue_trainer.review import write_tiers
 
         rec = Recording.load(_store(args), args.id)
+        _refuse_overwrite([out / "tiers.tsv"])
         try:
-            Path(args.out).mkdir(parents=True, exist_ok=True)
+            out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise InputError(f"The folder {args.out} cannot be created ({e.strerror}).") from None
-        path = write_tiers(rec, Path(args.out) / "tiers.tsv")
+        path = write_tiers(rec, out / "tiers.tsv")
         print(f"Wrote {path}")
         return EXIT_OK
+    from cue_trainer.store import TABLES
+
     store = _store(args)
-    paths = store.export(args.id, args.out, args.format)
-    if args.with_video:
+    video = None
+    if args.with_video:  # checked before anything is written
         video = store.own_video(store.session(args.id))
         if video is None or not video.is_file():
             raise InputError(f"Session {args.id} has no video of its own to export "
                              f"({'its copy is missing' if video is not None else 'none was recorded or kept'}); "
-                             "the tables were written.")
-        paths.append(Path(shutil.copyfile(video, Path(args.out) / video.name)))
+                             "nothing was written.")
+    _refuse_overwrite([out / f"{t}.{args.format}" for t in TABLES] + ([out / video.name] if video else []))
+    paths = store.export(args.id, args.out, args.format)
+    if video is not None:
+        paths.append(Path(shutil.copyfile(video, out / video.name)))
     print(f"Wrote {len(paths)} files to {args.out}: " + ", ".join(p.name for p in paths))
     return EXIT_OK
 

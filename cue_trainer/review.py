@@ -230,7 +230,9 @@ class Moment:
         return max(0.0, self.t - LEAD_S)
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "cue": BY_ID[self.cue].short, "play_from_s": self.play_from_s}
+        """For scripts: the cue's id (``cue``) and its short label (``cue_label``)."""
+        return {**asdict(self), "cue": str(self.cue) if self.cue else None,
+                "cue_label": BY_ID[self.cue].short if self.cue in BY_ID else None, "play_from_s": self.play_from_s}
 
 
 def moments(rec: Recording, profile: Profile | None = None, tolerance_s: float = SCORE_TOLERANCE_S) -> list[Moment]:

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from cue_trainer import InputError
 from cue_trainer.analysis import Analysis
 from cue_trainer.clock import format_clock
 from cue_trainer.frames import VideoFileSource, is_url
 from cue_trainer.detector import LandmarkDetector
 from cue_trainer.landmarks import Detections
 from cue_trainer.partner import Follower
-from cue_trainer.profiles import Profile
+from cue_trainer.profiles import CALIBRATION_RANGE_S, Profile
 from cue_trainer.records import CueEvent, Suggestion
 from cue_trainer.store import SessionStore, StoreFault, process_alive, process_started
 
@@ -195,6 +196,25 @@ class SessionWriter:
             logger.info("Session %s could not be closed", self.session_id, exc_info=True)
 
 
+#: A baseline that takes this share of a video or more leaves little to analyse: the Process page
+#: warns and offers ``shorter_baseline``.
+MOST_OF_THE_VIDEO = 0.8
+
+
+def shorter_baseline(duration_s: float) -> int:
+    """The baseline to suggest for a video of ``duration_s``: a third of it, 3 to 20 s."""
+    return int(max(CALIBRATION_RANGE_S[0], min(20, duration_s // 3)))
+
+
+def refuse_a_baseline_longer_than(duration_s: float | None, calibration_s: float, name: str) -> None:
+    """Raise ``InputError`` (one sentence, with a shorter baseline) when the baseline would take the
+    whole video; nothing is stored before this is asked."""
+    if duration_s and calibration_s >= duration_s:
+        raise InputError(f"The {calibration_s:g} s baseline is longer than {name} ({duration_s:.1f} s), so nothing "
+                         f"would be left to analyse; nothing was stored. Try a {shorter_baseline(duration_s)} s "
+                         f"baseline (--calibration-s {shorter_baseline(duration_s)}).")
+
+
 def process_video(
     path,
     *,
@@ -226,12 +246,15 @@ def process_video(
             analysis stops as on Ctrl-C (a batch's worker processes, which leave Ctrl-C to the parent).
 
     Raises:
-        InputError: the file is missing or not a readable video; nothing is stored then.
+        InputError: the file is missing or not a readable video, or shorter than the baseline;
+            nothing is stored then.
         Interrupted: Ctrl-C (or ``stop``); the session made so far is kept as incomplete.
     """
     source = VideoFileSource(path, fps=fps)  # validates before anything is written
     own_detector = detector is None
     name = source_name or (path if is_url(path) else str(Path(path).resolve()))
+    refuse_a_baseline_longer_than(source.duration_s, calibration_s or profile.calibration_s,
+                                  source_name or Path(str(path)).name)
     with ctrl_c_between_frames(stop) as stop_if_asked:
         detector = detector or LandmarkDetector()  # a press while the models load is taken just after
         writer = None

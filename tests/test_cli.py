@@ -38,13 +38,16 @@ def test_process_prints_the_episode_table(processed_home):
     assert "No cue episodes were detected." in steady.stdout
 
 
-def test_a_baseline_longer_than_the_video_says_so_and_suggests_a_shorter_one(clip, tmp_path):
-    out = run_cli("process", str(clip("steady")), home=tmp_path / "home")  # 16 s, default 20 s baseline
-    assert out.returncode == 0, out.stderr
-    assert ("The video ended 16 s into the 20 s baseline (the person was in view), so no cues were detected; "
-            "analyse it again with a shorter baseline. (--calibration-s)") in out.stdout
-    assert "Nobody was in view" not in out.stdout
-    assert out.stderr == ""  # nothing from MediaPipe's C++ side either
+def test_a_baseline_longer_than_the_video_is_refused_before_anything_is_stored(clip, tmp_path):
+    """Issue 22, item 8: a 16 s clip with the default 20 s baseline stored a useless session and
+    warned after; now one sentence with a shorter baseline, exit 2, and no session."""
+    home = tmp_path / "home"
+    out = run_cli("process", str(clip("steady")), home=home)
+    assert out.returncode == 2, out.stdout
+    assert out.stderr.strip() == ("cue-trainer: The 20 s baseline is longer than steady.mp4 (16.0 s), so nothing "
+                                  "would be left to analyse; nothing was stored. Try a 5 s baseline "
+                                  "(--calibration-s 5).")
+    assert json.loads(run_cli("sessions", "list", "--json", home=home).stdout) == []
 
 
 def test_sessions_list_newest_first(processed_home):
@@ -86,6 +89,13 @@ def test_export_writes_one_file_per_table(processed_home, tmp_path, fmt):
     read = pd.read_csv if fmt == "csv" else pd.read_parquet
     assert len(read(tmp_path / "out" / f"features.{fmt}")) == 160
     assert read(tmp_path / "out" / f"events.{fmt}").cue.tolist() == ["slumped_posture"]
+    # Issue 22, item 8: a second export into the same folder overwrote the first; now it is refused.
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()}
+    again = run_cli("sessions", "export", "1", "--format", fmt, "--out", str(tmp_path / "out"), home=home)
+    assert again.returncode == 2 and again.stderr.strip() == (
+        f"cue-trainer: {tmp_path / 'out' / f'sessions.{fmt}'} is already there (an earlier export?); nothing was "
+        "written. Export into an empty folder, for example --out export-session-N, or remove the old files first.")
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()} == before
 
 
 def test_delete(processed_home, clip):
@@ -184,7 +194,8 @@ def test_a_sessions_own_video_shows_in_list_and_show_exports_with_video_and_goes
     sid = store.create_session(source="live", profile_toml=default_profile().to_toml())
     store.end_session(sid, duration_s=2.0)
     assert run_cli("sessions", "export", str(sid), "--out", str(tmp_path / "none"), "--with-video",
-                   home=home).stderr.strip().endswith("(none was recorded or kept); the tables were written.")
+                   home=home).stderr.strip().endswith("(none was recorded or kept); nothing was written.")
+    assert not (tmp_path / "none").exists()
     video = store.video_file(sid, ".webm")
     writer = FootageWriter(video, fps=10.0)
     for k in range(20):

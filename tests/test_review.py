@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cue_trainer.catalogue import CUES
 from cue_trainer.profiles import default_profile
 from cue_trainer.recording import Recording
 from cue_trainer.review import summary, tier_text, tiers, timeline
@@ -141,7 +142,10 @@ def test_cli_moments_text_and_json(reviewed):
     text = run_cli("sessions", "moments", str(sid), home=home)
     assert text.returncode == 0, text.stderr
     data = json.loads(run_cli("sessions", "moments", str(sid), "--json", home=home).stdout)
-    assert data and {"t", "end_s", "kind", "cue", "text", "play_from_s"} <= set(data[0])
+    assert data and {"t", "end_s", "kind", "cue", "cue_label", "text", "play_from_s"} <= set(data[0])
+    # Issue 22, item 8: the cue's id for scripts, its label beside it.
+    assert {(d["cue"], d["cue_label"]) for d in data if d["cue"]} <= {(c.id, c.short) for c in CUES}
+    assert any(d["cue"] == "slumped_posture" for d in data)
     assert [line.split()[1] for line in text.stdout.splitlines()] == [d["kind"].split()[0] for d in data]
     bad = run_cli("sessions", "moments", "999", home=home)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1

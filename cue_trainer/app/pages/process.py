@@ -11,11 +11,11 @@ from cue_trainer.clock import format_clock
 from cue_trainer.frames import VideoFileSource
 from cue_trainer.profiles import CALIBRATION_RANGE_S, default_profile
 from cue_trainer.store import SessionStore
-from cue_trainer.videos import VIDEO_SUFFIXES, process_video, remove_stale_uploads, upload_folder
+from cue_trainer.videos import (MOST_OF_THE_VIDEO, VIDEO_SUFFIXES, process_video, remove_stale_uploads, shorter_baseline,
+                                upload_folder)
 from cue_trainer.app.plain import plain
 
 #: Warn when the baseline takes more than this share of the video: little would be left to analyse.
-MOST_OF_THE_VIDEO = 0.8
 
 style.apply()
 remove_stale_uploads()  # uploads of an earlier run that was killed while analysing
@@ -53,7 +53,7 @@ def check_length(path: Path, name: str) -> None:
     except InputError:
         return  # said in one sentence when Analyse is pressed
     if duration and calibration_s >= MOST_OF_THE_VIDEO * duration:
-        suggested = int(max(CALIBRATION_RANGE_S[0], min(20, duration // 3)))
+        suggested = shorter_baseline(duration)
         what = "longer than" if calibration_s >= duration else "most of"
         st.warning(f"The {calibration_s} s baseline is {what} {plain(name)} ({format_clock(duration)}), so little or "
                    f"nothing would be left to analyse. A {suggested} s baseline leaves {duration - suggested:.0f} s.")
