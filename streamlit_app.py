@@ -1,3 +1,8 @@
-"""Entry point for ``streamlit run streamlit_app.py`` (``cue-trainer app`` does the same from the
-installed package): the app of cue_trainer/app/entry.py, with this folder's .streamlit/config.toml."""
-from cue_trainer.app.entry import app  # noqa: F401  (Streamlit serves the st.App it finds here)
+"""Entry point for ``streamlit run streamlit_app.py`` (``cue-trainer app`` serves the same from the
+installed package, cue_trainer/app/entry.py), with this folder's .streamlit/config.toml. Streamlit
+finds the app by the ``st.App(...)`` written in the file it runs, so it is written here too."""
+import streamlit as st
+
+from cue_trainer.app.entry import MIDDLEWARE, SCRIPT
+
+app = st.App(SCRIPT, middleware=MIDDLEWARE)

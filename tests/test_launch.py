@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import free_port
+from tests.browser import chromium, free_port
 from tests.processes import REPO
 
 #: Streamlit prints this when it sends usage statistics (browser.gatherUsageStats true).
@@ -145,7 +145,10 @@ def test_an_installed_wheel_processes_a_clip_and_starts_the_app_from_another_fol
     port = free_port()
     proc = start_app([str(command)], port, elsewhere, env, tmp_path / "app.log")
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
-            assert r.status == 200
+        with chromium() as browser:  # the pages really run (a server can be healthy with a broken script)
+            page = browser.new_page()
+            page.goto(f"http://localhost:{port}/practice")
+            page.get_by_text("The camera starts only after both people have agreed.").wait_for(timeout=60_000)
+            assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         stop(proc)

@@ -282,6 +282,20 @@ def test_quiz_session_on_a_phone(server, fake_webcam):
             if status["now"] >= CHANGE_CLIP_S + 3.0 and "typed" not in seen:
                 page.keyboard.press("1")
                 seen["typed"] = status["now"]
+                # Issue 22, item 1: after a note (N, text, Enter) the keys mark again; Escape leaves too.
+                out_of_note = "() => !document.activeElement || !document.activeElement.closest('.st-key-note_text')"
+                page.keyboard.press("n")
+                page.wait_for_function(f"() => !({out_of_note})()")  # N went to the note
+                page.keyboard.type("looked at the door")
+                page.keyboard.press("Enter")
+                page.wait_for_function(out_of_note)  # the focus left the note: keys mark again
+                page.keyboard.press("2")
+                page.keyboard.press("n")
+                page.wait_for_function(f"() => !({out_of_note})()")
+                page.keyboard.type("x")
+                page.keyboard.press("Escape")
+                page.wait_for_function(out_of_note)
+                page.keyboard.press("3")
                 page.screenshot(path=str(ARTIFACTS / "practice-quiz-390.png"))
                 page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
                 page.wait_for_timeout(800)
@@ -315,8 +329,12 @@ def test_quiz_session_on_a_phone(server, fake_webcam):
     sid = statuses[-1]["session"]
     assert store.session(sid).mode == "quiz" and store.session(sid).status == "complete"
     assert "slumped_posture" in [e.cue for e in store.events(sid)]  # detected, shown only in review
-    (mark,) = store.marks(sid)  # the keyboard shortcut "1" marks the first cue
-    assert mark.cue == "slumped_posture" and mark.t == pytest.approx(seen["typed"], abs=1.0)
+    marks = store.marks(sid)
+    assert len(marks) == 4, marks
+    first, note, second, third = marks  # the keyboard shortcut "1" marks the first cue
+    assert first.cue == "slumped_posture" and first.t == pytest.approx(seen["typed"], abs=1.0)
+    assert (note.cue, note.note) == (None, "looked at the door")  # not "looked at the door2"
+    assert (second.cue, third.cue) == (MARKABLE[1].id, MARKABLE[2].id)
 
 
 def test_closing_the_tab_keeps_the_session_as_incomplete(server, fake_webcam):

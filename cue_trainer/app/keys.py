@@ -4,8 +4,9 @@ Owns: ``install()``. Streamlit's own button shortcuts (1–9, P) listen on the p
 START click inside the webcam component's frame, the keyboard focus stays in that frame and the
 page hears no key. A tiny script in a zero-height frame of its own (same origin) gives the focus
 back to the page whenever it lands in the webcam frame, keeps a mark key pressed while the page is
-still drawing its buttons until its button appears, focuses the note field on N and toggles the key
-help on ? (which Streamlit's shortcuts cannot take).
+still drawing its buttons until its button appears, focuses the note field on N (Enter, which adds
+the note, and Escape leave it again) and toggles the key help on ? (which Streamlit's shortcuts
+cannot take).
 """
 from __future__ import annotations
 
@@ -70,6 +71,14 @@ if (!P.__cueTrainerKeys) {
   P.setInterval(() => { giveBack(); flush(); }, 250);
   P.document.addEventListener("keydown", (e) => {
     const t = e.target;
+    // Enter (which adds the note) and Escape leave the note field, so that the next key marks or
+    // pauses again instead of typing into the note.
+    const inNote = t && t.closest && t.closest(".st-key-note_text");
+    if (inNote && (e.key === "Enter" || e.key === "Escape")) {
+      if (e.key === "Escape") e.preventDefault();
+      setTimeout(() => { if (inNote.contains(P.document.activeElement)) P.document.activeElement.blur(); P.focus(); }, 0);
+      return;
+    }
     const typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable);
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
     if (MARK_KEYS.includes(e.key) && !markButton(e.key)) {
