@@ -22,6 +22,42 @@ def setup_script(home: str) -> None:
     st.session_state["result"] = current_setup(Path(home))
 
 
+def setup_or_elsewhere(home: str) -> None:
+    """The setup, or (``away``) another page: Streamlit forgets the setup widgets' values then."""
+    from pathlib import Path
+
+    import streamlit as st
+
+    from cue_trainer.app.setup import current_setup, setup_panel
+
+    if st.session_state.get("away"):
+        st.write("another page")
+    else:
+        setup_panel(Path(home), current_setup(Path(home)), locked=False)
+        st.session_state["result"] = current_setup(Path(home))
+
+
+def test_names_consent_and_setup_last_for_the_browser_session(home):
+    """Issue 22, item 5: leaving Practice and coming back kept nothing: sessions were filed under
+    "Practitioner"."""
+    at = AppTest.from_function(setup_or_elsewhere, args=(str(home),), default_timeout=30).run()
+    at.checkbox[0].check().run()
+    at.checkbox[1].check().run()
+    at.text_input(key="partner").input("Ann").run()
+    at.text_input(key="practitioner").input("Bo").run()
+    at.radio(key="mode").set_value("Quiz").run()
+    at.number_input(key="calibration_s").set_value(30).run()
+    at.session_state["away"] = True
+    at.run()
+    at.session_state["away"] = False
+    at.run()
+    assert not at.exception and not at.warning
+    result = at.session_state["result"]
+    assert (result.consented, result.partner, result.practitioner, result.mode, result.calibration_s) == (
+        True, "Ann", "Bo", "quiz", 30.0)
+    assert at.text_input(key="partner").value == "Ann" and at.checkbox[0].value
+
+
 def test_consent_from_both_people_and_a_setup_that_locks(home):
     at = AppTest.from_function(setup_script, args=(str(home),), default_timeout=30).run()
     assert [c.label.split(":")[0] for c in at.checkbox] == ["**Partner", "**Practitioner", "**Both of us"]

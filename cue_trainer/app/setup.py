@@ -1,7 +1,9 @@
 """The Practice page's setup: consent from both people, names, mode, profile, timings.
 
 Owns: ``Setup``, ``current_setup`` (the chosen values, read from ``st.session_state``) and
-``setup_panel`` (the widgets; while a session runs they are collapsed and locked until Stop).
+``setup_panel`` (the widgets; while a session runs they are collapsed and locked until Stop). The
+choices last for the browser session: Streamlit forgets a widget's value once its page is left,
+so ``setup_panel`` keeps a copy under ``KEPT`` and gives it back on the way in.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ DEFAULTS = {
     "alert": False, "link": None, "record": False,
 }
 LINKS = {"webrtc": "Direct (WebRTC)", "local": "Local link (works offline)"}
+#: The setup's copy that outlives the page (a plain value, not a widget's).
+KEPT = "kept_setup"
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,21 @@ def default_link() -> str:
     return "webrtc" if has_network() else "local"
 
 
+def _keep(setup: Setup) -> None:
+    """Before the widgets are drawn: each one's value as last chosen in this browser session (the
+    defaults the first time), and a copy of them that outlives the page."""
+    kept = st.session_state.setdefault(KEPT, {})
+    first = {**DEFAULTS, "calibration_s": int(setup.profile.calibration_s), "link": setup.link}
+    for key, default in first.items():
+        if key in st.session_state:
+            kept[key] = st.session_state[key]
+        else:
+            st.session_state[key] = kept.get(key, default)
+
+
 def setup_panel(home, setup: Setup, *, locked: bool) -> None:
     """Draw the consent and setup widgets (disabled while ``locked``)."""
+    _keep(setup)
     label = f"Setup — locked until Stop: {setup.summary}" if locked else "Before you start: consent and setup"
     with st.expander(label, expanded=not locked, key=f"setup-{locked}"):
         st.markdown(panels.LIMITS)
@@ -100,26 +117,28 @@ def setup_panel(home, setup: Setup, *, locked: bool) -> None:
                  "(never while paused). Nothing leaves this computer.",
         )
         c1, c2 = st.columns(2)
-        c1.text_input("Partner's name", value=DEFAULTS["partner"], key="partner", disabled=locked)
-        c2.text_input("Practitioner's name", value=DEFAULTS["practitioner"], key="practitioner", disabled=locked)
+        c1.text_input("Partner's name", key="partner", disabled=locked)
+        c2.text_input("Practitioner's name", key="practitioner", disabled=locked)
         c1, c2, c3 = st.columns(3)
         c1.radio("Mode", ["Coach", "Quiz"], key="mode", horizontal=True, disabled=locked,
                  help="Coach shows the app's cues and suggestions live. Quiz hides them until the review.")
         choices = available_profiles(home / "profiles")
+        if st.session_state["profile"] not in choices:  # a kept profile whose file is gone
+            st.session_state["profile"] = DEFAULTS["profile"]
         c2.selectbox("Profile", list(choices), key="profile", disabled=locked,
                      help=f"Profiles are TOML files of thresholds; put yours in {home / 'profiles'}.")
         c3.number_input(
             "Baseline length (s)", min_value=int(CALIBRATION_RANGE_S[0]), max_value=int(CALIBRATION_RANGE_S[1]),
-            value=int(setup.profile.calibration_s), step=1, key="calibration_s", disabled=locked,
+            step=1, key="calibration_s", disabled=locked,
             help="How long the partner sits naturally at the start, so that cues compare with them, not with others.",
         )
         c1, c2, c3 = st.columns(3)
-        c1.toggle("Show landmarks on the video", value=DEFAULTS["overlay"], key="overlay")
-        c2.number_input("Suggestions stay on screen (s)", min_value=5, max_value=300, value=DEFAULTS["suggestion_s"],
+        c1.toggle("Show landmarks on the video", key="overlay")
+        c2.number_input("Suggestions stay on screen (s)", min_value=5, max_value=300,
                         step=5, key="suggestion_s", disabled=locked,
                         help="An unanswered check-in suggestion fades after this long.")
-        c3.toggle("Flash and chime when a cue starts (Coach)", value=DEFAULTS["alert"], key="alert", disabled=locked)
-        st.radio("Camera connection", list(LINKS), index=list(LINKS).index(setup.link), key="link",
+        c3.toggle("Flash and chime when a cue starts (Coach)", key="alert", disabled=locked)
+        st.radio("Camera connection", list(LINKS), key="link",
                  format_func=LINKS.get, horizontal=True, disabled=locked,
                  help="Direct uses WebRTC. The local link sends the picture to the app over this computer's "
                       "own loopback connection: it works without any network (airplane mode).")
