@@ -21,7 +21,7 @@ RESPONSE_TEXT: dict[str | None, str] = {
     "asked": "asked it",
     "not_now": "not now",
     None: "no answer",
-    "hidden": "hidden (quiz)",
+    "hidden": "not shown in Quiz mode",
 }
 
 

@@ -290,7 +290,7 @@ def review_video(store: SessionStore, info: SessionInfo) -> tuple[Path | None, s
     elif info.source == "video" and info.source_path:
         path, where = Path(info.source_path), f"The video {info.source_path}"
         if not path.is_absolute():  # an upload's name: the upload was deleted after the analysis
-            return None, ("The uploaded video was not kept (tick “Keep a copy for review” when you process one); "
+            return None, ("The uploaded video was not kept (tick “Keep a copy of the uploaded video for the Review” when you process one); "
                           "the Review works without it.")
     else:
         return None, ""

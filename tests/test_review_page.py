@@ -114,7 +114,7 @@ def test_review_under_a_rescore_profile_reads_the_features_once_and_replays_once
 
 
 def test_quiz_suggestions_read_hidden_and_unseen_marks_are_not_scored(home, monkeypatch):
-    """A Quiz session: its suggestion was never shown ("hidden (quiz)", not "no answer"); a mark for
+    """A Quiz session: its suggestion was never shown ("not shown in Quiz mode", not "no answer"); a mark for
     a hand at the face while the app could not see the hands is "not scored", not a false alarm."""
     monkeypatch.setenv("CUE_TRAINER_HOME", str(home))
     store = SessionStore(home)
@@ -129,7 +129,7 @@ def test_quiz_suggestions_read_hidden_and_unseen_marks_are_not_scored(home, monk
     headline = next(m.value for m in at.markdown if "score-headline" in m.value)
     assert "1 was not scored because the app couldn't see that cue" in headline
     (suggestion,) = [m.value for m in at.markdown if "Sitting lower —" in m.value]
-    assert suggestion.endswith("*(hidden (quiz))*")
+    assert suggestion.endswith("*(not shown in Quiz mode)*")
 
 
 def test_process_page_warns_when_the_baseline_is_most_of_the_video_and_offers_a_shorter_one(clip, home,
