@@ -271,6 +271,16 @@ class LiveSession:
                 self.detector.close()
         return self.session_id
 
+    def discard_unconnected(self) -> bool:
+        """A stream that never sent a picture: end the session and remove it (it holds nothing but
+        its start, and would stay in every list as an empty "incomplete 00:00"). False, and
+        nothing removed, once any picture has arrived."""
+        if self.snapshot().frames_received > 0:
+            return False
+        self.stop(status="incomplete", note="No picture reached the app.")
+        self.store.delete_session(self.session_id)
+        return True
+
     def abandon(self, reason: str) -> None:
         """The stream ended without Stop (tab closed, camera gone): keep what was recorded, as incomplete."""
         self.stop(status="incomplete", note=reason)

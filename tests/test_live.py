@@ -114,6 +114,19 @@ def test_marks_pause_and_stop(home, detector, photos):
         live.mark("sadness")
 
 
+def test_a_stream_that_never_sent_a_picture_leaves_nothing_stored(home, detector, photos):
+    """Issue 22, item 6: a stuck start left an "incomplete 00:00" session in every list."""
+    live, clock = make(home, detector)
+    clock.now += 11.0  # no frame in the connect timeout
+    assert live.discard_unconnected() and live.ended
+    assert live.store.sessions() == []
+    live, clock = make(home, detector)
+    feed(live, clock, photos["steady"], 0.2, 15)
+    assert not live.discard_unconnected() and not live.ended  # a picture came: kept, still running
+    assert [s.id for s in live.store.sessions()] == [live.session_id]
+    live.stop()
+
+
 def test_a_stream_that_ends_without_stop_is_kept_as_incomplete(home, detector, photos):
     live, clock = make(home, detector)
     feed(live, clock, photos["steady"], 1.0, 15)

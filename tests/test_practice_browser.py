@@ -378,6 +378,7 @@ def test_live_practice_works_with_only_loopback(fake_webcam, tmp_path):
     assert result["default_link"] is True  # offline, the page chose the local link by itself
     assert result["local"]["status"] == "complete" and result["local"]["frames"] >= 60
     assert result["webrtc_message"] is not None and "could not connect" in result["webrtc_message"]
+    assert result["sessions_after_failed_start"] == [result["local"]["session"]]  # no empty "incomplete 00:00"
     assert "Traceback" not in (home / "server.log").read_text()
 
 

@@ -59,9 +59,8 @@ def local_link() -> LocalLink:
 
 def stop(live: LiveSession) -> None:
     """End the session as complete (the app's Stop, or the webcam component's own STOP) — or, if no
-    picture ever arrived, as a stream that could not connect."""
-    if live.snapshot().frames_received == 0:
-        live.stop(status="incomplete", note=NO_PICTURE)
+    picture ever arrived, remove it (a stream that could not connect leaves nothing stored) and say so."""
+    if live.discard_unconnected():
         st.session_state["no_picture"] = True
         st.session_state.pop("ended_session", None)
     else:
