@@ -112,6 +112,8 @@ def panels_script(home: str, calibration_s: float) -> None:
         live.process(photo)
     mode = st.radio("Mode", ["Coach", "Quiz"], key="mode")
     live_panels.status_panel(st.session_state.ctx)
+    if mode == "Coach":
+        live_panels.suggestion_panel(st.session_state.ctx)
     live_panels.controls_panel(st.session_state.ctx, on_stop=lambda lv: st.session_state.update(ended_session=lv.stop()))
     live_panels.cue_panel(st.session_state.ctx, coach=mode == "Coach", alert=False)
 

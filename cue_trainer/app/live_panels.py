@@ -1,7 +1,7 @@
 """The Practice page's live panels: the session clock and phase, the practitioner's marks and
 controls, and (Coach mode only) the cue badges, the current suggestion and the live values.
 
-Owns: ``status_panel``, ``controls_panel`` (with ``mark_grid``), ``cue_panel`` (fragments: the status and cue panels
+Owns: ``status_panel``, ``suggestion_panel``, ``controls_panel`` (with ``mark_grid``), ``cue_panel`` (fragments: the status and cue panels
 refresh without rerunning the page, and so does the mark grid, which turns on as the baseline
 ends; the other controls rerun only when used) and the
 text helpers they share. Reads the ``LiveSession`` the webcam processor holds; never touches the
@@ -222,11 +222,38 @@ def _chime() -> bytes:
     return buf.getvalue()
 
 
+#: While practising in Coach mode the suggestion has a slot of its own right under the clock, the
+#: same height empty or full, so that the mark buttons under it never move when one arrives.
+SUGGESTION_WAITING = "Check-in ideas appear here, with the moment they refer to."
+
+
+@st.fragment(run_every=0.5)
+def suggestion_panel(ctx) -> None:
+    """Coach mode: the current check-in suggestion (with its time; it pulses as it arrives and
+    fades unanswered), in a fixed place beside the clock, seen while watching the partner."""
+    live = _live(ctx)
+    if live is None or live.snapshot().phase != "practising":
+        return
+    s = live.snapshot().suggestion
+    if s is None:
+        with st.container(border=True, key="suggestion-slot"):
+            st.caption(SUGGESTION_WAITING)
+        return
+    # A key of its own per suggestion: a new element, so its arrival pulse plays once for each.
+    with st.container(border=True, key=f"suggestion-slot-{s.id}"):
+        st.markdown(f'**Check-in idea** <span class="suggestion-time">· {BY_ID[s.cue].short.lower()} · '
+                    f"at {format_clock(s.t)}</span>", unsafe_allow_html=True)
+        st.markdown(plain(s.text))
+        with st.container(horizontal=True, gap="small"):
+            st.button("Asked it", key=f"asked-{s.id}", on_click=live.respond, args=(s.id, "asked"))
+            st.button("Not now", key=f"notnow-{s.id}", on_click=live.respond, args=(s.id, "not_now"))
+
+
 @st.fragment(run_every=0.5)
 def cue_panel(ctx, *, coach: bool, alert: bool) -> None:
-    """What the camera hides (both modes, once calibrated). Coach mode: cue badges, the current
-    suggestion (with its time; it fades) and the live values. Quiz mode: one line saying they are
-    hidden — nothing else, so nothing can give the answers away."""
+    """What the camera hides (both modes, once calibrated). Coach mode: cue badges and the live
+    values (the suggestion has its own panel, under the clock). Quiz mode: one line saying they
+    are hidden — nothing else, so nothing can give the answers away."""
     live = _live(ctx)
     if live is None:
         return
@@ -248,15 +275,6 @@ def cue_panel(ctx, *, coach: bool, alert: bool) -> None:
             st.session_state["chimed"] |= new
             b64 = base64.b64encode(_chime()).decode()
             st.markdown(f'<audio autoplay src="data:audio/wav;base64,{b64}"></audio>', unsafe_allow_html=True)
-    if snap.suggestion is not None:
-        s = snap.suggestion
-        with st.container(border=True, key="suggestion"):
-            st.markdown(f'**Check-in idea** <span class="suggestion-time">· {BY_ID[s.cue].short.lower()} · '
-                        f"at {format_clock(s.t)}</span>", unsafe_allow_html=True)
-            st.markdown(plain(s.text))
-            with st.container(horizontal=True, gap="small"):
-                st.button("Asked it", key=f"asked-{s.id}", on_click=live.respond, args=(s.id, "asked"))
-                st.button("Not now", key=f"notnow-{s.id}", on_click=live.respond, args=(s.id, "not_now"))
     if st.toggle("Live values and thresholds", key="show_values"):
         st.table([
             {"cue": BY_ID[cue].short, "now": format_value(cue, s.value), "threshold": format_value(cue, s.threshold),

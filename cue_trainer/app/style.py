@@ -22,6 +22,11 @@ button p { word-break: keep-all; overflow-wrap: normal; hyphens: none; }
 #live-status { font-size: 1.05rem; }
 #live-status .clock { font-variant-numeric: tabular-nums; font-weight: 700; }
 .suggestion-time { color: #868e96; font-size: 0.85rem; }
+/* The suggestion's slot: one height whether empty or full (the buttons under it stay put); a new
+   suggestion pulses as it arrives. */
+[class*="st-key-suggestion-slot"] { min-height: 7.6rem; }
+[class*="st-key-suggestion-slot-"] { animation: suggestion-pulse 0.9s ease-in-out 3; }
+@keyframes suggestion-pulse { 50% { box-shadow: 0 0 0 4px rgba(232, 89, 12, 0.45); } }
 .recording { color: #c92a2a; }
 .others-badge { display: inline-block; margin-top: 4px; padding: 1px 8px; border-radius: 10px;
   background: rgba(12, 166, 120, 0.15); color: inherit; font-size: 0.85rem; }

@@ -145,6 +145,8 @@ if setup.consented:
                   if st.session_state.get("no_picture") else None)
         live_panels.status_panel(ctx, unconnected=session_of_stream, notice=notice,
                                  on_no_picture=lambda live: (stop(live), st.rerun(scope="app")))
+        if setup.mode == "coach":
+            live_panels.suggestion_panel(ctx)
         live_panels.controls_panel(ctx, on_stop=lambda live: (stop(live), st.rerun(scope="app")))
         live_panels.cue_panel(ctx, coach=setup.mode == "coach", alert=setup.alert)
     keys.install()
