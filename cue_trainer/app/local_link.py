@@ -5,7 +5,9 @@ script that captures the camera, sends frames and draws the overlay it gets back
 then needs no network at all: with only the loopback interface up (a laptop in airplane mode), a
 browser gathers no WebRTC candidate, so WebRTC cannot connect, but a WebSocket to 127.0.0.1 can.
 
-Each stream is registered under an unguessable token; the page's frame carries it. Frames are JPEG;
+Each stream is registered under an unguessable token; the page's frame carries it, and a connection
+is taken only from the app's own page (its Origin: a loopback name on the app's port), so another
+site that learnt a token still cannot send frames. Frames are JPEG;
 the page keeps at most two on their way (one being analysed, the next waiting), so the picture
 never lags behind the camera, and it caps the rate at the analysis rate.
 """
@@ -99,11 +101,14 @@ class LocalLink:
     this app process.
 
     Args:
+        app_port: the app's own port: connections are taken from its pages only (their Origin).
         host: the address to bind; loopback, so that nothing outside this computer can connect.
     """
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, app_port: int, host: str = "127.0.0.1") -> None:
         self.host = host
+        self.origins = [f"{scheme}://{name}:{app_port}" for scheme in ("http", "https")
+                        for name in ("localhost", "127.0.0.1", "[::1]")]
         self.port = 0
         self._streams: dict[str, _Stream] = {}
         self._ready = threading.Event()
@@ -120,7 +125,8 @@ class LocalLink:
     async def _serve(self) -> None:
         from websockets.asyncio.server import serve
 
-        async with serve(self._handle, self.host, 0, max_size=MAX_FRAME_BYTES, compression=None) as server:
+        async with serve(self._handle, self.host, 0, max_size=MAX_FRAME_BYTES, compression=None,
+                         origins=self.origins) as server:  # any other Origin, or none, gets 403
             self.port = server.sockets[0].getsockname()[1]
             self._ready.set()
             await asyncio.Future()  # serve until the process ends

@@ -54,7 +54,8 @@ setup = current_setup(home)
 
 @st.cache_resource
 def local_link() -> LocalLink:
-    return LocalLink()  # one WebSocket server on 127.0.0.1 for every stream of this app process
+    # One WebSocket server on 127.0.0.1 for every stream of this app process, for this app's pages.
+    return LocalLink(app_port=int(st.get_option("server.port")))
 
 
 def stop(live: LiveSession) -> None:
