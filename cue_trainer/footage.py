@@ -16,6 +16,7 @@ import logging
 import math
 import queue
 import threading
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -76,12 +77,21 @@ class FootageWriter:
             return 0
 
     def close(self, timeout_s: float = 30.0) -> None:
-        """Finish the file (waits for the queued frames to be encoded)."""
+        """Finish the file (waits, up to ``timeout_s``, for the queued frames to be encoded). A
+        writer that stopped on an error (a full disk) has left its queue full and nobody reading
+        it: then there is nothing to wait for."""
         if self._closed:
             return
         self._closed = True
-        self._queue.put(_STOP)
-        self._thread.join(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        while self._thread.is_alive():
+            try:
+                self._queue.put(_STOP, timeout=0.1)
+                break
+            except queue.Full:
+                if time.monotonic() > deadline:
+                    break
+        self._thread.join(max(0.0, deadline - time.monotonic()))
 
     # -- the writer thread ---------------------------------------------------------------------
     def _run(self) -> None:

@@ -67,6 +67,22 @@ def test_a_full_disk_stops_the_recording_with_one_sentence(tmp_path):
     assert not w.write(next(frames(1)), 10.0)  # stopped: nothing more is accepted
 
 
+def test_closing_a_writer_that_stopped_on_a_full_disk_never_hangs():
+    """The writer's thread ends on the error with its queue full; close() used to wait for room in
+    that queue forever (the whole test suite hung here once)."""
+    import threading
+
+    w = FootageWriter("/dev/full", fps=10.0, queue_frames=2)
+    for k, img in enumerate(frames(20)):
+        w.write(img, k / 10)  # no pause: the queue is full when the thread gives up
+    w._thread.join(30)  # the thread has stopped on the error (or encodes on: then close waits for it)
+    closing = threading.Thread(target=w.close, daemon=True)
+    closing.start()
+    closing.join(60)  # a deadlock detector, not a speed limit
+    assert not closing.is_alive(), "close() hung on a writer that had stopped"
+    assert w.error == "The disk is full, so the recording stopped; the practice and everything stored go on."
+
+
 KILLED = """
 import sys, time
 import numpy as np
