@@ -75,14 +75,27 @@ seek_key = f"seek-{sid}"
 
 
 def seek(to_s: float) -> None:
+    """Play from ``to_s`` (a moment's Play, or a click on a chart), with the player brought into view."""
     st.session_state[seek_key] = to_s
+    st.session_state[f"{seek_key}-show"] = True
+
+
+#: Brings the player into view (a chart click is far below it); run once after a seek.
+SHOW_PLAYER = """<script>
+const v = window.parent.document.querySelector('[data-testid="stVideo"]');
+if (v) v.scrollIntoView({block: "nearest", behavior: "instant"});
+</script>"""
 
 
 left, right = st.columns([3, 2]) if video is not None else (None, st.container())
 if video is not None:
     with left:
         start = int(st.session_state.get(seek_key, 0.0))
-        st.video(str(video), start_time=start)
+        # Play plays: after a seek the player starts on its own (the click was the person's go-ahead);
+        # on opening the Review it waits.
+        st.video(str(video), start_time=start, autoplay=seek_key in st.session_state)
+        if st.session_state.pop(f"{seek_key}-show", False):
+            st.iframe(SHOW_PLAYER, height=1)
         st.caption(f"The video's time is the session clock (now from {format_clock(start)}), as on the timeline "
                    "below.")
 elif why_not:
