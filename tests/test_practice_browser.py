@@ -307,6 +307,13 @@ def test_quiz_session_on_a_phone(server, fake_webcam):
                 page.keyboard.press("Escape")
                 page.wait_for_function(out_of_note)
                 page.keyboard.press("3")
+                # Issue 22, item 7: ? opens the key help and closes it again.
+                page.keyboard.press("?")
+                page.locator('[data-testid="stAlert"]', has_text="mark what you noticed").wait_for(timeout=15000)
+                page.keyboard.press("?")
+                page.locator('[data-testid="stAlert"]', has_text="mark what you noticed").wait_for(
+                    state="detached", timeout=15000)
+                seen["help"] = True
                 page.screenshot(path=str(ARTIFACTS / "practice-quiz-390.png"))
                 page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
                 page.wait_for_timeout(800)
@@ -341,11 +348,13 @@ def test_quiz_session_on_a_phone(server, fake_webcam):
     assert store.session(sid).mode == "quiz" and store.session(sid).status == "complete"
     assert "slumped_posture" in [e.cue for e in store.events(sid)]  # detected, shown only in review
     marks = store.marks(sid)
-    assert len(marks) == 4, marks
-    first, note, second, third = marks  # the keyboard shortcut "1" marks the first cue
+    first = marks[0]  # the keyboard shortcut "1" marks the first cue
     assert first.cue == "slumped_posture" and first.t == pytest.approx(seen["typed"], abs=1.0)
-    assert (note.cue, note.note) == (None, "looked at the door")  # not "looked at the door2"
-    assert (second.cue, third.cue) == (MARKABLE[1].id, MARKABLE[2].id)
+    # The note and the two keys after it (the note and the key pressed just after it can reach the
+    # server in either order): the note is its own words, not "looked at the door2".
+    assert sorted((m.cue or "", m.note or "") for m in marks[1:]) == sorted(
+        [("", "looked at the door"), (MARKABLE[1].id, ""), (MARKABLE[2].id, "")]), marks
+    assert seen["help"]
 
 
 def test_closing_the_tab_keeps_the_session_as_incomplete(server, fake_webcam):
