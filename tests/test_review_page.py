@@ -64,6 +64,26 @@ def test_delete_removes_the_session(two_sessions):
     assert any(f"Session {second} was deleted." in s.value for s in at.success)
 
 
+def test_a_refused_delete_says_why_on_the_page_not_in_the_closing_popover(two_sessions):
+    """Issue 21, item 17: a session still being recorded (here by this process) is not deleted, and
+    the sentence is on the page after the popover closes."""
+    from cue_trainer.profiles import default_profile
+
+    store, first, second = two_sessions
+    recording = store.create_session(source="video", profile_toml=default_profile().to_toml())
+    at = AppTest.from_file(REVIEW, default_timeout=60)
+    at.query_params["session"] = str(recording)
+    at.run()
+    at.button(key="confirm_delete").click().run()
+    assert not at.exception
+    assert [shown(e.value) for e in at.error] == [f"Session {recording} is still being recorded; stop it first, then delete it."]
+    # On the page itself, above the session picker: not inside the popover, which closes on the click.
+    order = [type(e).__name__ for e in at.main.children.values()]
+    assert order.index("Error") < order.index("Selectbox"), order
+    assert recording in [s.id for s in store.sessions()]
+    store.end_session(recording, duration_s=1.0)
+
+
 def test_process_page_refuses_a_file_that_is_not_a_video(home, monkeypatch, tmp_path):
     monkeypatch.setenv("CUE_TRAINER_HOME", str(home))
     notes = tmp_path / "notes.mp4"

@@ -47,7 +47,10 @@ def profile_picker(home, *, label: str = "Profile", key: str = "profile", record
 
 
 def deleted_notice() -> None:
-    """Say which session was deleted (after the rerun that ``delete_button`` starts)."""
+    """Say which session was deleted, or why it was not (after the rerun that ``delete_button``
+    starts: a message inside its popover would close with it)."""
+    if "delete_refused" in st.session_state:
+        st.error(plain(st.session_state.pop("delete_refused")))
     if "deleted" in st.session_state:
         session_id, refused = st.session_state.pop("deleted")
         st.success(f"Session {session_id} was deleted.")
@@ -58,12 +61,13 @@ def deleted_notice() -> None:
 def delete_button(store, session_id: int, *, forget=()) -> None:
     """"Delete permanently" (inside a confirmation popover): removes the session, then reruns the
     page with a notice; ``forget`` names session-state keys that pointed at it. A refusal (e.g. it
-    is still being recorded) is one sentence."""
+    is still being recorded) is one sentence on the page, outside the popover."""
     if st.button("Delete permanently", type="primary", key="confirm_delete"):
         try:
             refused = store.delete_session(session_id)
         except InputError as e:
-            st.error(plain(e))
+            st.session_state["delete_refused"] = str(e)
+            st.rerun()
         else:
             for key in forget:
                 st.session_state.pop(key, None)
