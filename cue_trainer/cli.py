@@ -253,8 +253,8 @@ def cmd_show(args) -> int:
     store = _store(args)
     rec = Recording.load(store, args.id)
     info = rec.info
-    print(f"Session {info.id} ({info.status}), started {local_time(info.started_at)}, {info.source}: "
-          f"{info.source_path or ''}")
+    about = " · ".join(x for x in (info.kind, info.people, info.source_path) if x)
+    print(f"Session {info.id} ({info.status}), started {local_time(info.started_at)}: {about}")
     print(f"Length {format_clock(info.duration_s)}, {info.frames} analysed frames.")
     if info.note:
         print(info.note)

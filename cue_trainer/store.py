@@ -231,6 +231,17 @@ class SessionInfo:
     note: str | None
     video_path: str | None = None  # the session's own video copy (under <home>/videos/), if it has one
 
+    @property
+    def kind(self) -> str:
+        """What kind of session, as every page and the command line write it: "live · coach",
+        "live · quiz" or "video"."""
+        return f"live · {self.mode}" if self.source == "live" and self.mode else self.source
+
+    @property
+    def people(self) -> str:
+        """"Ann with Bo" (the partner with the practitioner), or whichever of them is named, or ""."""
+        return " with ".join(x for x in (self.partner, self.practitioner) if x)
+
     def as_dict(self) -> dict:
         return asdict(self)
 

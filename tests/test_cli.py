@@ -50,6 +50,18 @@ def test_a_baseline_longer_than_the_video_is_refused_before_anything_is_stored(c
     assert json.loads(run_cli("sessions", "list", "--json", home=home).stdout) == []
 
 
+def test_show_of_a_live_session_names_its_kind_and_people(home):
+    """Issue 22, item 8: show printed "live: " with the names missing."""
+    from cue_trainer.profiles import default_profile
+
+    store = SessionStore(home)
+    sid = store.create_session(source="live", profile_toml=default_profile().to_toml(), partner="Ann",
+                               practitioner="Bo", mode="coach")
+    store.end_session(sid, duration_s=3.0)
+    first = run_cli("sessions", "show", str(sid), home=home).stdout.splitlines()[0]
+    assert first.startswith(f"Session {sid} (complete), started ") and first.endswith(": live · coach · Ann with Bo")
+
+
 def test_sessions_list_newest_first(processed_home):
     home, _ = processed_home
     out = run_cli("sessions", "list", home=home)

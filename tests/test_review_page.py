@@ -48,7 +48,7 @@ def test_review_shows_score_and_switches_sessions(two_sessions):
     assert table_with(at, "longest (s)")["episodes"].tolist() == [1]
     at.selectbox(key="review_pick").set_value(second).run()
     assert not at.exception
-    assert "Ann & Bo" in at.selectbox(key="review_pick").format_func(second)
+    assert "Ann with Bo" in at.selectbox(key="review_pick").format_func(second)
     assert table_with(at, "noticed")["cue"].tolist() == ["All cues"]
 
 

@@ -23,9 +23,8 @@ if not sessions:
 
 
 def describe(s) -> str:
-    who = " & ".join(x for x in (s.partner, s.practitioner) if x) or (s.source_path or "")
-    kind = f"live, {s.mode}" if s.source == "live" and s.mode else s.source
-    return f"#{s.id} · {local_time(s.started_at)} · {who} · {format_clock(s.duration_s)} · {kind} · {s.status}"
+    who = s.people or (s.source_path or "")
+    return f"#{s.id} · {local_time(s.started_at)} · {who} · {format_clock(s.duration_s)} · {s.kind} · {s.status}"
 
 
 ids = [s.id for s in sessions]

@@ -38,7 +38,7 @@ table = pd.DataFrame([
         "noticed": f"{by_id[s.id].noticed} of {by_id[s.id].changes}" if s.id in by_id else "",
         "open": f"/review?session={s.id}",
         "partner": s.partner or "", "practitioner": s.practitioner or "",
-        "kind": f"live · {s.mode}" if s.source == "live" and s.mode else s.source, "length": format_clock(s.duration_s),
+        "kind": s.kind, "length": format_clock(s.duration_s),
         "status": s.status, "video": own_video_size(store, s), "source": s.source_path or "",
     }
     for s in sessions
