@@ -171,8 +171,13 @@ def test_review_says_what_the_camera_could_not_see(home, monkeypatch):
     at = AppTest.from_file(REVIEW, default_timeout=60)
     at.query_params["session"] = str(sid)
     at.run()
-    (info,) = [i.value for i in at.info if "Hidden from the camera" in i.value]
-    assert "Hands out of view or hidden 100 % of the time: “Hand at face” can't be noticed" in info
+    # Issue 22, item 4: one line under the score, the details folded.
+    (folded,) = [e for e in at.expander if "Hidden from the camera" in shown(e.label)]
+    assert shown(folded.label).startswith(":material/center_focus_weak: Hidden from the camera: ")
+    assert "hands (“Hand at face” can't be noticed)" in shown(folded.label)
+    details = shown(folded.markdown[0].value)
+    assert "Hands out of view or hidden 100 % of the time: “Hand at face” can't be noticed" in details
+    assert not [i for i in at.info if "Hidden from the camera" in i.value]
 
 
 def test_a_processed_video_nobody_practised_on_shows_no_score(home, monkeypatch):

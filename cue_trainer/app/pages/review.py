@@ -5,6 +5,7 @@ from cue_trainer.app import panels, style
 from cue_trainer.app.charts import SEEK_SELECTIONS, cue_chart, legend_html
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.clock import format_clock, local_time
+from cue_trainer.framing import brief
 from cue_trainer.recording import NOT_PRACTISED, Recording
 from cue_trainer.review import (LEAD_S, absence_note, bundle, moments, others_note, outcome, review_video,
                                 score_table, shown_cues, summary, tier_text, timeline)
@@ -40,15 +41,16 @@ rec = Recording.load(store, sid)  # the whole session, read once per page run
 info = rec.info
 if info.status != "complete" or info.note:
     st.warning(plain(info.note) if info.note else "This session never ended cleanly; it holds what was recorded until then.")
+head = st.container()  # the headline, written once the score is known
+# What the camera missed, under the headline: one line each, the details folded.
 framing = rec.framing()
 if framing is not None and framing.notes():
-    st.info("**Hidden from the camera.** " + " ".join(framing.notes()), icon=":material/center_focus_weak:")
+    with st.expander(f":material/center_focus_weak: {plain(brief(framing))}", key="hidden-from-camera"):
+        st.markdown("\n".join(f"- {plain(note)}" for note in framing.notes()))
 if (note := absence_note(rec)) is not None:
-    st.info(note, icon=":material/person_off:")
+    st.caption(f":material/person_off: {plain(note)}")
 if (note := others_note(rec)) is not None:
-    st.info(note, icon=":material/group:")
-
-head = st.container()  # the headline, written once the score is known
+    st.caption(f":material/group: {plain(note)}")
 c1, c2 = st.columns([3, 1])
 with c2:
     profile = panels.profile_picker(store.home, label="Score under profile", key="review_profile", recorded=True)
