@@ -71,7 +71,10 @@ def cue_chart(rows: pd.DataFrame, unit: str, x_domain: tuple[float, float], *, h
     episodes = base.transform_filter("datum.kind == 'episode'").mark_rect(color=COLOURS["episode"], opacity=0.35).encode(
         x=x, x2="end:Q", tooltip=[alt.Tooltip("text:N", title="episode"), alt.Tooltip("value:Q", title="peak", format=".2f")],
     )
-    y = alt.Y("value:Q", title=unit or None, axis=alt.Axis(tickCount=3, titleFontWeight="normal", titleFontSize=10))
+    # One width for every row's value labels, so that the rows' time axes line up; ".3~r" drops
+    # trailing zeros (a row with no signal read "0.000000").
+    y = alt.Y("value:Q", title=unit or None, axis=alt.Axis(tickCount=3, format=".3~r", minExtent=36, maxExtent=36,
+                                                            titleFontWeight="normal", titleFontSize=10))
     signal = base.transform_filter("datum.kind == 'signal'").mark_line(color=COLOURS["signal"], strokeWidth=1.4).encode(
         x=x, y=y, detail="run:N",
         tooltip=[alt.Tooltip("start:Q", title="t (s)", format=".1f"), alt.Tooltip("value:Q", title=unit, format=".2f"),
