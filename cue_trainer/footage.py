@@ -62,8 +62,13 @@ class FootageWriter:
         encoder is behind, or the writer stopped)."""
         if self._closed or self.error is not None:
             return False
+        if self._queue.full():  # the encoder is behind: drop this frame at once (no copy made)
+            self.dropped += 1
+            return False
         try:
-            self._queue.put_nowait((rgb, t))
+            # A copy: the caller may draw on its array next (the page's landmark overlay did, and
+            # the recording then had the dots burned in); the recording keeps the camera's picture.
+            self._queue.put_nowait((rgb.copy(), t))
             return True
         except queue.Full:
             self.dropped += 1

@@ -48,13 +48,35 @@ def test_frames_are_written_with_the_session_clock_as_their_time(tmp_path):
 
 def test_a_full_queue_drops_frames_and_counts_them_instead_of_waiting(tmp_path):
     w = FootageWriter(tmp_path / "s.webm", fps=30.0, queue_frames=2)
-    started = time.perf_counter()
     accepted = sum(w.write(img, k / 30) for k, img in enumerate(frames(200, (1280, 720))))
-    queued_in = time.perf_counter() - started
     w.close()
+    # Frames were dropped, so the caller never waited for the encoder (a waiting write drops none);
+    # how fast a write returns is a speed, measured by make bench ([live]), not asserted here.
     assert w.dropped > 0 and accepted + w.dropped == 200
     assert w.written == accepted
-    assert queued_in < 1.0  # the caller never waited for the encoder
+
+
+def test_the_recording_keeps_the_picture_as_given_not_what_is_drawn_on_it_after(tmp_path):
+    """Issue 22, item 9: the page draws the landmark overlay onto the frame it has just handed to the
+    recorder; the recording had the dots burned in."""
+    import cv2
+
+    path = tmp_path / "plain.webm"
+    w = FootageWriter(path, fps=10.0, queue_frames=50)
+    for k in range(20):
+        img = np.full((240, 320, 3), 60, np.uint8)
+        w.write(img, k / 10)
+        img[:] = 255  # drawn on after the hand-over, as the overlay is
+    w.close()
+    capture = cv2.VideoCapture(str(path))
+    means = []
+    while True:
+        ok, bgr = capture.read()
+        if not ok:
+            break
+        means.append(float(bgr.mean()))
+    capture.release()
+    assert len(means) >= 15 and max(means) < 100, means  # the grey picture (60), never the white drawn on it
 
 
 def test_a_full_disk_stops_the_recording_with_one_sentence(tmp_path):
