@@ -224,7 +224,7 @@ def _chime() -> bytes:
 
 #: While practising in Coach mode the suggestion has a slot of its own right under the clock, the
 #: same height empty or full, so that the mark buttons under it never move when one arrives.
-SUGGESTION_WAITING = "Check-in ideas appear here, with the moment they refer to."
+SUGGESTION_WAITING = "When the app notices a change, a question to check in appears here."
 
 
 @st.fragment(run_every=0.5)
