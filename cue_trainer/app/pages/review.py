@@ -76,15 +76,21 @@ seek_key = f"seek-{sid}"
 
 
 def seek(to_s: float) -> None:
-    """Play from ``to_s`` (a moment's Play, or a click on a chart), with the player brought into view."""
+    """Play from ``to_s`` (a moment's Play, or a click on a chart)."""
     st.session_state[seek_key] = to_s
     st.session_state[f"{seek_key}-show"] = True
 
 
-#: Brings the player into view (a chart click is far below it); run once after a seek.
-SHOW_PLAYER = """<script>
-const v = window.parent.document.querySelector('[data-testid="stVideo"]');
-if (v) v.scrollIntoView({block: "nearest", behavior: "instant"});
+
+#: Starts the player after a seek (a player that is already loaded does not start again on its
+#: "autoplay" when only its start time changes); run once after a seek. The click that asked for
+#: it lets the page play sound.
+PLAY = """<script>
+const v = window.parent.document.querySelector('video');
+if (v) {
+  const play = () => v.play().catch(() => {});
+  if (v.readyState >= 1) setTimeout(play, 100); else v.addEventListener("loadedmetadata", play, {once: true});
+}
 </script>"""
 
 
@@ -96,7 +102,7 @@ if video is not None:
         # on opening the Review it waits.
         st.video(str(video), start_time=start, autoplay=seek_key in st.session_state)
         if st.session_state.pop(f"{seek_key}-show", False):
-            st.iframe(SHOW_PLAYER, height=1)
+            st.iframe(PLAY, height=1)
         st.caption(f"The video's time is the session clock (now from {format_clock(start)}), as on the timeline "
                    "below.")
 elif why_not:
