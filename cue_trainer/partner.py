@@ -173,6 +173,15 @@ def owner(hand: np.ndarray, found: list[Person], aspect: float) -> Person | None
     return min(found, key=distance, default=None)
 
 
+def _apart(p: Person, head: tuple[float, float], size: float) -> float | None:
+    """How far ``p``'s head is from ``head`` in head sizes (the larger of the two), or None when
+    ``p``'s head is not of that ``size`` (more than ``SIZE_RATIO`` larger or smaller)."""
+    ratio = p.size / size if size > 0 else 1.0
+    if not 1 / SIZE_RATIO <= ratio <= SIZE_RATIO:
+        return None
+    return float(np.hypot(p.head[0] - head[0], p.head[1] - head[1])) / max(size, p.size)
+
+
 class PartnerTracker:
     """Chooses the partner on the first frame with anyone in view, then keeps them by where their
     head is, how large it is and how they look (the rules in the module's docstring). Create one
@@ -198,9 +207,8 @@ class PartnerTracker:
         """Whether ``p`` is someone who was in view together with the partner: at their place and
         size, or looking like them."""
         for o in self.others:
-            ratio = p.size / o.size
-            distance = float(np.hypot(p.head[0] - o.head[0], p.head[1] - o.head[1])) / max(o.size, p.size)
-            if distance <= FAR_HEADS and 1 / SIZE_RATIO <= ratio <= SIZE_RATIO:
+            distance = _apart(p, o.head, o.size)
+            if distance is not None and distance <= FAR_HEADS:
                 return True
             if p.look is not None and o.look is not None and alike(p.look, o.look) >= SAME_LOOK:
                 return True
@@ -210,9 +218,8 @@ class PartnerTracker:
         """How far ``p``'s head is from where the partner's was, in head sizes (None: too far, or
         not the partner's size)."""
         reach = min(NEAR_HEADS + WIDEN_PER_S * max(t - self.seen_t, 0.0), FAR_HEADS)
-        ratio = p.size / self.size if self.size > 0 else 1.0
-        distance = float(np.hypot(p.head[0] - self.head[0], p.head[1] - self.head[1])) / max(self.size, p.size)
-        return distance if distance <= reach and 1 / SIZE_RATIO <= ratio <= SIZE_RATIO else None
+        distance = _apart(p, self.head, self.size)
+        return distance if distance is not None and distance <= reach else None
 
     def _pick(self, found: list[Person], t: float, aspect: float) -> Person | None:
         if self.head is None:
