@@ -254,39 +254,40 @@ def _gap_to_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     return np.where(crosses.sum(axis=1) % 2 == 1, 0.0, dist)
 
 
-class _CausalHeld:
-    """The turn held through three quarters of the last ``window_s`` seconds: the values' lower
-    quartile when it is above 0, their upper quartile when it is below 0, else 0 (the readings
-    were on both sides). NaN for a NaN value or while fewer than half the values are valid."""
+class _CausalWindow:
+    """The values seen in the last ``window_s`` seconds (each ``push`` adds one and drops the old)."""
 
     def __init__(self, window_s: float) -> None:
         self.window_s = window_s
         self.items: deque[tuple[float, float]] = deque()
 
-    def push(self, t: float, value: float) -> float:
+    def add(self, t: float, value: float) -> list[float]:
+        """Add ``value`` at ``t``; the window's valid (not NaN) values."""
         self.items.append((t, value))
         while self.items and self.items[0][0] <= t - self.window_s:
             self.items.popleft()
-        valid = [v for _, v in self.items if not math.isnan(v)]
+        return [v for _, v in self.items if not math.isnan(v)]
+
+
+class _CausalHeld(_CausalWindow):
+    """The turn held through three quarters of the last ``window_s`` seconds: the values' lower
+    quartile when it is above 0, their upper quartile when it is below 0, else 0 (the readings
+    were on both sides). NaN for a NaN value or while fewer than half the values are valid."""
+
+    def push(self, t: float, value: float) -> float:
+        valid = self.add(t, value)
         if math.isnan(value) or 2 * len(valid) < len(self.items):
             return math.nan
         low, high = np.percentile(valid, (25, 75))
         return float(low if low > 0 else high if high < 0 else 0.0)
 
 
-class _CausalMean:
+class _CausalMean(_CausalWindow):
     """Mean of the values seen in the last ``window_s`` seconds, NaN while too few are valid."""
 
-    def __init__(self, window_s: float) -> None:
-        self.window_s = window_s
-        self.items: deque[tuple[float, float]] = deque()
-
     def push(self, t: float, value: float) -> float:
-        self.items.append((t, value))
-        while self.items and self.items[0][0] <= t - self.window_s:
-            self.items.popleft()
+        valid = self.add(t, value)
         span = t - self.items[0][0]
-        valid = [v for _, v in self.items if not math.isnan(v)]
         # Enough history (half a window) and at least half the samples usable, else not reliable.
         if span < self.window_s / 2 or 2 * len(valid) < len(self.items):
             return math.nan
@@ -314,7 +315,7 @@ class FeatureExtractor:
         self._motion = _CausalMean(self.motion_window_s)
         self._eyes = _CausalMean(self.eye_window_s)
         self._eyes_side = _CausalHeld(EYES_STEADY_S)
-        self._pitch: deque[tuple[float, float]] = deque()  # (t, head_pitch_deg) of the reference window
+        self._pitch = _CausalWindow(REFERENCE_WINDOW_S)  # head_pitch_deg over the reference window
         self._openness: deque[tuple[float, float]] = deque()  # (t, eye_openness) of the reference window
         self._closed: deque[tuple[float, float]] = deque()  # (t, 1 closed / 0 open / NaN) of the PERCLOS window
         self._hand: tuple[float, float] | None = None  # (t, gap) of the last frame a hand was seen
@@ -322,13 +323,10 @@ class FeatureExtractor:
     def _looking_down(self, t: float, pitch: float) -> bool:
         """Whether the head is pitched ``LOOK_DOWN_PITCH_DEG`` further down than its median of the
         reference window (the window is kept either way)."""
-        if not math.isnan(pitch):
-            self._pitch.append((t, pitch))
-        while self._pitch and self._pitch[0][0] <= t - REFERENCE_WINDOW_S:
-            self._pitch.popleft()
-        if math.isnan(pitch) or len(self._pitch) < 2:
+        valid = self._pitch.add(t, pitch)
+        if math.isnan(pitch) or len(valid) < 2:
             return False
-        return pitch - float(np.median([v for _, v in self._pitch])) >= LOOK_DOWN_PITCH_DEG
+        return pitch - float(np.median(valid)) >= LOOK_DOWN_PITCH_DEG
 
     def _perclos(self, t: float, openness: float, pitch: float = math.nan) -> float:
         """Share of the last ``PERCLOS_WINDOW_S`` with the eyes at least ``CLOSED_FRACTION`` closed
