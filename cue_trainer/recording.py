@@ -208,14 +208,6 @@ class Recording:
                 out.append(span)
         return out
 
-    @functools.cached_property
-    def absences(self) -> list[tuple[float, float, Absence]]:
-        """The (start_s, end_s, why) stretches without the partner, by why (``landmarks.ABSENCES``),
-        in time order. Sessions recorded before this was measured have none."""
-        codes = self.X[:, INDEX["partner_absence"]]
-        out = [(s0, s1, why) for why, code in ABSENCE_CODE.items() for s0, s1 in spans(self.t, codes == code)]
-        return sorted(out)
-
     def absence_during(self, start_s: float, end_s: float) -> Absence | None:
         """Why the partner was not in view for most of ``start_s``–``end_s`` (None: not known)."""
         keep = (self.t >= start_s) & (self.t <= end_s)

@@ -42,7 +42,7 @@ def thresholds_arg(text: str) -> list[float]:
             a, b, n = float(a), float(b), int(n)
             if not 1 <= n <= MAX_THRESHOLDS:
                 raise argparse.ArgumentTypeError(f"{text!r} asks for {n} thresholds; give 1 to {MAX_THRESHOLDS}")
-            values = [a] if n == 1 else list(np.linspace(a, b, n))
+            values = list(np.linspace(a, b, n))
         else:
             values = [float(x) for x in text.split(",")]
     except ValueError:
