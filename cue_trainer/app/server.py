@@ -1,7 +1,7 @@
 """The app's web server: Streamlit's pages, answered for this computer's own browser only.
 
-Owns: ``SCRIPT`` (the Streamlit script the server runs) and ``LoopbackOnly``, the guard in front
-of every request. Imports: nothing of ours (Starlette's types only).
+Owns: ``SCRIPT`` (the Streamlit script the server runs), ``LoopbackOnly``, the guard in front
+of every request, and ``MIDDLEWARE`` (that guard, as ``st.App`` takes it). Imports: nothing of ours (Starlette's types only).
 
 The server listens on 127.0.0.1 only, but that alone does not keep other sites out: a page in the
 same browser can open a websocket to it, and a page whose own name was made to resolve to
@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from starlette.middleware import Middleware
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +82,7 @@ class LoopbackOnly:
                     await send({"type": "http.response.body", "body": REFUSAL})
                 return
         await self.app(scope, receive, send)
+
+
+#: The guard as ``st.App(SCRIPT, middleware=MIDDLEWARE)`` takes it (app.entry and streamlit_app.py).
+MIDDLEWARE = [Middleware(LoopbackOnly)]
