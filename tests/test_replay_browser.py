@@ -19,9 +19,7 @@ pytestmark = pytest.mark.slow
 VIDEO_STATE_JS = """() => {
   const v = document.querySelector('video');
   if (!v) return null;
-  const r = v.getBoundingClientRect();
-  return {time: v.currentTime, ready: v.readyState, error: v.error ? v.error.code : null, paused: v.paused,
-          inView: r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0, top: r.top, bottom: r.bottom, vh: window.innerHeight};
+  return {time: v.currentTime, ready: v.readyState, error: v.error ? v.error.code : null, paused: v.paused};
 }"""
 
 
