@@ -374,27 +374,49 @@ def cmd_export(args) -> int:
 
 
 def cmd_trend(args) -> int:
-    from cue_trainer.progress import per_cue, trend
+    from cue_trainer.progress import by_group, first_and_latest, per_cue, trend
 
     scores = trend(_store(args), args.practitioner)
-    cues = per_cue(scores)
+    groups = by_group(scores)
     if args.json:
-        print(json.dumps({"sessions": [s.as_dict() for s in scores],
-                          "per_cue": cues.round(3).to_dict("records")}, indent=2))
+        print(json.dumps({"sessions": [{**s.as_dict(), "group": s.group} for s in scores],
+                          "per_cue": {g: per_cue(mine).round(3).to_dict("records") for g, mine in groups.items()},
+                          "first_and_latest": [{"practised_on": a.practised_on, "first": a.session_id,
+                                                "latest": b.session_id} for a, b in first_and_latest(scores)]},
+                         indent=2))
         return EXIT_OK
     if not scores:
         who = f" by {args.practitioner}" if args.practitioner else ""
-        print(f"No practised sessions{who} yet. Practise in the app (make run), then come back.")
+        print(f"No practised sessions{who} yet. Practise in the app (cue-trainer app), then come back.")
         return EXIT_OK
-    print(format_table([
-        {"id": s.session_id, "started": local_time(s.started_at), "practitioner": s.practitioner or "–",
-         "mode": s.mode or "–", "length": format_clock(s.duration_s), "noticed": f"{s.noticed} of {s.changes}",
-         "false alarms / 10 min": round(s.false_alarms_per_10_min, 1)}
-        for s in scores
-    ]))
-    if len(cues):
-        print("\nPer cue, over these sessions")
-        print(format_table([{**r, "noticed share": f"{100 * r['noticed share']:.0f} %"} for r in cues.to_dict("records")]))
+    # Live Coach shows the answers as they happen, live Quiz does not, a video can be tried again:
+    # each has its own table.
+    for group, mine in groups.items():
+        print(f"{group.capitalize()}: {len(mine)} session{'s' if len(mine) != 1 else ''}")
+        print(format_table([
+            {"id": s.session_id, "started": local_time(s.started_at), "practitioner": s.practitioner or "–",
+             **({"video of": f"#{s.practised_on}", "mode": s.kind.rsplit(' · ', 1)[-1]} if s.practised_on else {}),
+             "length": format_clock(s.duration_s), "noticed": f"{s.noticed} of {s.changes}",
+             **({"against labels": "–" if s.against_labels is None else f"{s.against_labels[1]} of {s.against_labels[0]}"}
+                if s.practised_on else {}),
+             "false alarms / 10 min": round(s.false_alarms_per_10_min, 1)}
+            for s in mine
+        ]))
+        cues = per_cue(mine)
+        if len(cues):
+            print(f"\nPer cue, {group}")
+            print(format_table([{**r, "noticed share": f"{100 * r['noticed share']:.0f} %"}
+                                for r in cues.to_dict("records")]))
+        print()
+    pairs = first_and_latest(scores)
+    if pairs:
+        print("Videos practised more than once: the first and the latest attempt")
+        print(format_table([
+            {"video of": f"#{a.practised_on}", "first": f"#{a.session_id} {local_time(a.started_at)}",
+             "noticed first": f"{a.noticed} of {a.changes}", "latest": f"#{b.session_id} {local_time(b.started_at)}",
+             "noticed latest": f"{b.noticed} of {b.changes}"}
+            for a, b in pairs
+        ]))
     return EXIT_OK
 
 

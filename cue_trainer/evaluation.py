@@ -205,7 +205,7 @@ def blink_report(frame_index: np.ndarray, closed: np.ndarray, blink: dict[int, i
 
 @dataclass(frozen=True)
 class Floors:
-    """The committed floors (``pipelines/eval_set/floors.toml``)."""
+    """The committed floors (``cue_trainer/clips/floors.toml``)."""
 
     min_labelled: int = 2  # recall and precision floors apply to cues with at least this many labels
     recall: float = 0.8

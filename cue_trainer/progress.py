@@ -2,8 +2,12 @@
 practitioner and per cue.
 
 Owns: ``SessionScore``, ``session_score``, ``trend`` and ``per_cue``. Imports: catalogue, recording,
-scoring, store. A session counts when someone practised noticing in it: a live session, or any
-session with marks.
+scoring, store. A session counts when someone practised noticing in it: a live session, an
+attempt on a video, or any session with marks.
+
+Kinds are kept apart (``GROUPS``): a live Coach session shows the answers as they happen, a live
+Quiz does not, and practice on a video can be replayed and tried again; one line through all three
+would mislead.
 """
 from __future__ import annotations
 
@@ -39,6 +43,14 @@ class SessionScore:
     not_scored: int
     median_delay_s: float
     per_cue: dict[str, tuple[int, int]] = field(default_factory=dict)
+    kind: str = ""  # as SessionInfo.kind writes it
+    practised_on: int | None = None  # an attempt: the session whose video it practised on
+    against_labels: tuple[int, int] | None = None  # an attempt on a labelled video: (labelled changes, noticed)
+
+    @property
+    def group(self) -> str:
+        """Which line it belongs on: "live · coach", "live · quiz", "video practice" or "video"."""
+        return "video practice" if self.practised_on is not None else self.kind
 
     @property
     def noticed_share(self) -> float:
@@ -64,10 +76,12 @@ def session_score(rec: Recording, tolerance_s: float = SCORE_TOLERANCE_S) -> Ses
     rows = rec.score(tolerance_s=tolerance_s)
     total = rows[-1]
     info = rec.info
+    labelled = rec.score_against_labels(tolerance_s) if info.attempt else None
     return SessionScore(
         info.id, info.started_at, info.partner, info.practitioner, info.mode, info.status, rec.duration_s,
         total.episodes, total.hits, total.false_alarms, total.not_scored, total.median_delay_s,
-        {r.cue: (r.episodes, r.hits) for r in rows[:-1]},
+        {r.cue: (r.episodes, r.hits) for r in rows[:-1]}, info.kind, info.practised_on,
+        None if labelled is None else (labelled[-1].episodes, labelled[-1].hits),
     )
 
 
@@ -82,6 +96,25 @@ def trend(store: SessionStore, practitioner: str | None = None) -> list[SessionS
         rec = Recording.load(store, info.id)
         if rec.practised and rec.stretches:
             out.append(session_score(rec))
+    return out
+
+
+#: The lines of the trend, in the order they are shown.
+GROUPS = ("live · quiz", "live · coach", "video practice", "video")
+
+
+def by_group(scores: list[SessionScore]) -> dict[str, list[SessionScore]]:
+    """The scores per group (``GROUPS`` order, groups without scores left out), oldest first."""
+    return {g: [s for s in scores if s.group == g] for g in GROUPS if any(s.group == g for s in scores)}
+
+
+def first_and_latest(scores: list[SessionScore]) -> list[tuple[SessionScore, SessionScore]]:
+    """For each video practised more than once (complete attempts): its first and latest attempt."""
+    out = []
+    for base in sorted({s.practised_on for s in scores if s.practised_on is not None}):
+        done = [s for s in scores if s.practised_on == base and s.status == "complete"]
+        if len(done) >= 2:
+            out.append((done[0], done[-1]))
     return out
 
 

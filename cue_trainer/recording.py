@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -121,16 +121,25 @@ class Recording:
     def load(cls, store: SessionStore, session_id: int) -> Recording:
         """Read one session from the store (each table once).
 
+        An attempt (practice on another session's video) reads that session's features, episodes,
+        suggestions, segments and labels, with its own marks: it is scored against them and nothing
+        of the video is analysed again.
+
         Raises:
-            InputError: there is no such session.
+            InputError: there is no such session (or an attempt's video session is gone).
         """
         info = store.session(session_id)
-        profile = parse_profile(store.session_field(session_id, "profile_toml"), origin=f"session {session_id}")
-        t, X = store.features(session_id)
-        logger.debug("loaded the features of session %d (%d frames)", session_id, len(t))
-        segments = store.segments(session_id)
-        return cls(info, profile, t, X, stretches_of(segments), store.events(session_id),
-                   store.marks(session_id), store.suggestions(session_id), segments, store.labels(session_id))
+        base = info.practised_on if info.attempt else session_id
+        if info.attempt:
+            store.session(base)  # gone: one sentence, not an empty recording
+        profile = parse_profile(store.session_field(base, "profile_toml"), origin=f"session {base}")
+        t, X = store.features(base)
+        logger.debug("loaded the features of session %d (%d frames)", base, len(t))
+        segments = store.segments(base)
+        if info.attempt and info.duration_s is None:  # still practising or broken off: the video's length
+            info = replace(info, duration_s=store.session(base).duration_s)
+        return cls(info, profile, t, X, stretches_of(segments), store.events(base),
+                   store.marks(session_id), store.suggestions(base), segments, store.labels(base))
 
     @property
     def session_id(self) -> int:
@@ -149,9 +158,10 @@ class Recording:
 
     @property
     def practised(self) -> bool:
-        """Whether someone practised noticing in this session: a live session, or one with marks
-        (a processed video nobody marked has no noticing score: ``NOT_PRACTISED``)."""
-        return self.info.source == "live" or any(m.cue is not None or m.note for m in self.marks)
+        """Whether someone practised noticing in this session: a live session, an attempt on a
+        video, or one with marks (a processed video nobody marked has no noticing score:
+        ``NOT_PRACTISED``)."""
+        return self.info.source == "live" or self.info.attempt or any(m.cue is not None or m.note for m in self.marks)
 
     @property
     def unscored(self) -> list[Span]:
@@ -247,6 +257,24 @@ class Recording:
         """The noticing score (see ``scoring``), optionally re-scored under another profile."""
         return score(self.events_under(profile), self.marks, pauses=self.unscored, unseen=self.unseen,
                      tolerance_s=tolerance_s)
+
+    @property
+    def labelled_episodes(self) -> list[CueEvent]:
+        """The hand-labelled episodes as episodes to notice: those reaching into a practice
+        stretch (a label inside the baseline is not scored, as no mark there is)."""
+        def reaches(label: Label) -> bool:
+            return any(label.end_s > s.start_s and label.start_s < s.end_s for s in self.stretches)
+
+        return [CueEvent(cue=x.cue, start_s=x.start_s, end_s=x.end_s, confirmed_s=x.start_s, peak=None)
+                for x in self.labels if reaches(x)]
+
+    def score_against_labels(self, tolerance_s: float = SCORE_TOLERANCE_S) -> list[CueScore] | None:
+        """The noticing score with the hand labels as the changes to notice (None: no labels).
+        Same rules as ``score``, except that a careful labeller saw every cue: no mark is excused
+        because the app could not see it."""
+        if not self.labels:
+            return None
+        return score(self.labelled_episodes, self.marks, pauses=self.unscored, tolerance_s=tolerance_s)
 
     def detect(self, cue: str, threshold: float, hysteresis: float, min_duration_s: float,
                bridge_s: float = 0.0) -> list[CueEvent]:

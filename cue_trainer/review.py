@@ -280,7 +280,13 @@ def own_video_size(store: SessionStore, info: SessionInfo) -> str:
 
 def review_video(store: SessionStore, info: SessionInfo) -> tuple[Path | None, str]:
     """The video to play beside a session's timeline, or None and one sentence saying why there is
-    none ("" when there is nothing to say: a live session that was not recorded)."""
+    none ("" when there is nothing to say: a live session that was not recorded). An attempt plays
+    the video it practised on."""
+    if info.attempt:
+        try:
+            info = store.session(info.practised_on)
+        except InputError:
+            return None, f"The session this attempt practised on ({info.practised_on}) has been deleted."
     try:
         own = store.own_video(info)
     except InputError as e:

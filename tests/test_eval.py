@@ -12,8 +12,8 @@ import pytest
 
 from tests.processes import REPO, run_script
 
-MANIFEST = tomllib.loads((REPO / "pipelines/eval_set/clips.toml").read_text(encoding="utf-8"))
-FLOORS = tomllib.loads((REPO / "pipelines/eval_set/floors.toml").read_text(encoding="utf-8"))["floors"]
+MANIFEST = tomllib.loads((REPO / "cue_trainer/clips/clips.toml").read_text(encoding="utf-8"))
+FLOORS = tomllib.loads((REPO / "cue_trainer/clips/floors.toml").read_text(encoding="utf-8"))["floors"]
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ LAYERS = [
     {"coach", "framing"},
     {"analysis", "recording"},
     {"videos", "tuning", "review", "live", "progress"},
-    {"batch", "cli", "evaluation"},
+    {"batch", "cli", "evaluation", "attempts", "library"},
     {"cluster"},
     {"__main__"},
 ]

@@ -41,13 +41,16 @@ def test_cli_trend_prints_the_same(three):
     out = run_cli("sessions", "trend", "--practitioner", "Bo", home=store.home)
     assert out.returncode == 0, out.stderr
     rows = out.stdout.splitlines()
-    assert rows[0].split()[:3] == ["id", "started", "practitioner"]
-    assert [r.split()[0] for r in rows[1:3]] == [str(a), str(b)]
-    assert "0 of 1" in rows[1] and "1 of 1" in rows[2]
+    assert rows[0] == "Live · quiz: 2 sessions"
+    assert rows[1].split()[:3] == ["id", "started", "practitioner"]
+    assert [r.split()[0] for r in rows[2:4]] == [str(a), str(b)]
+    assert "0 of 1" in rows[2] and "1 of 1" in rows[3]
     data = json.loads(run_cli("sessions", "trend", "--json", home=store.home).stdout)
     assert [s["session_id"] for s in data["sessions"]] == [a, b, c]
+    assert {s["group"] for s in data["sessions"]} == {"live · quiz"}
     assert data["sessions"][1]["per_cue"] == {"slumped_posture": {"changes": 1, "noticed": 1}}
-    assert data["per_cue"][0]["cue"] == "Sitting lower" and data["per_cue"][0]["changes"] == 3
+    per_cue = data["per_cue"]["live · quiz"]
+    assert per_cue[0]["cue"] == "Sitting lower" and per_cue[0]["changes"] == 3
     empty = run_cli("sessions", "trend", "--practitioner", "Nobody", home=store.home)
     assert empty.returncode == 0 and "No practised sessions by Nobody yet." in empty.stdout
 

@@ -135,7 +135,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_sessions(home):
     db.commit()
     db.close()
     store = SessionStore(home)
-    assert sqlite3.connect(store.path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    assert sqlite3.connect(store.path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
     # A frame stored before v4 keeps its values; the features measured since read as not measured.
     t, X = store.features(1)
     assert t.tolist() == [0.5] and X[0, INDEX["nose_y"]] == 0.3

@@ -17,6 +17,7 @@ from cue_trainer.app import keys, live_panels, style
 from cue_trainer.app.local_link import LocalLink
 from cue_trainer.app.setup import current_setup, setup_panel
 from cue_trainer.app.video import PracticeProcessor, keep_webrtc_on_loopback, stream_started, take_started
+from cue_trainer.app.video_practice import RUNNING, video_practice
 from cue_trainer.live import LiveSession
 from cue_trainer.store import SessionStore
 
@@ -41,6 +42,18 @@ def session_of_stream() -> LiveSession | None:
 
 st.markdown("### Practice")
 locked = session_of_stream() is not None  # a session is running: setup stays as it was
+#: What the practitioner watches: the partner on camera, or a video (an attempt on a stored session).
+SOURCES = {"camera": "A person on camera", "video": "A video"}
+if "practice_source" not in st.session_state:  # kept while the browser session lasts, as the setup is
+    st.session_state["practice_source"] = st.session_state.get("kept_source", "camera")
+attempting = st.session_state.get(RUNNING) is not None and not st.session_state[RUNNING].ended
+st.radio("Practise with", list(SOURCES), format_func=SOURCES.get, key="practice_source", horizontal=True,
+         disabled=locked or attempting, label_visibility="collapsed",
+         help="A video: practise alone on a recording, with the same keys; it is scored against what the app found.")
+st.session_state["kept_source"] = st.session_state["practice_source"]
+if st.session_state["practice_source"] == "video":
+    video_practice(SessionStore(home))
+    st.stop()
 ended = st.session_state.get("ended_session")
 if ended is not None and not locked:
     with st.container(horizontal=True, vertical_alignment="center", key="saved"):

@@ -1,0 +1,110 @@
+"""Practice on a video (issue 23): an attempt is stored as a session of its own, linked to the
+session it practised on, scored against that session's episodes and, where it has them, its hand
+labels, side by side; Sessions and the trend keep live Coach, live Quiz and video practice apart."""
+import sqlite3
+
+import pytest
+
+from cue_trainer import InputError
+from cue_trainer.attempts import Attempt, practisable
+from cue_trainer.progress import by_group, first_and_latest, trend
+from cue_trainer.records import Label
+from cue_trainer.recording import Recording
+from cue_trainer.store import SessionStore
+from tests.builders import practise
+from tests.processes import run_cli
+
+
+@pytest.fixture
+def video(home):
+    """A processed 30 s video (sitting lower from 10 s to 20 s; 5 s baseline) nobody practised on,
+    labelled by hand with that change and with a hand at the face the app did not find."""
+    store = SessionStore(home)
+    sid = practise(store, "", [], source="video")
+    store.set_labels(sid, [Label("slumped_posture", 10.0, 20.0), Label("face_touching", 24.0, 27.0),
+                           Label("face_touching", 1.0, 3.0)])  # the last one is inside the baseline
+    return store, sid
+
+
+def test_an_attempt_is_scored_against_the_app_and_against_the_labels(video):
+    store, sid = video
+    attempt = Attempt(store, sid, practitioner="Bo", mode="quiz")
+    assert store.session(attempt.id).status == "recording"
+    # The page sends the whole list each time: marks already stored are not stored twice.
+    marks = [{"t": 12.4, "cue": "slumped_posture", "note": None}]
+    assert attempt.take(marks) == 1
+    marks += [{"t": 25.0, "cue": "face_touching", "note": None}, {"t": 26.0, "cue": None, "note": " asked "}]
+    assert attempt.take(marks) == 2
+    assert attempt.finish(28.0) == attempt.id
+    info = store.session(attempt.id)
+    assert (info.status, info.practised_on, info.kind, info.seeked) == ("complete", sid, "video practice · quiz", False)
+    assert info.duration_s == pytest.approx(28.0)
+    assert [(m.t, m.cue, m.note) for m in store.marks(attempt.id)] == [
+        (12.4, "slumped_posture", None), (25.0, "face_touching", None), (26.0, None, "asked")]
+    assert store.marks(sid) == []  # the practised session is unchanged
+    rec = Recording.load(store, attempt.id)
+    assert rec.practised and rec.events == store.events(sid) and len(rec.t) == 300
+    app = rec.score()[-1]
+    # No hands were in view for the app: its score does not count the hand-at-face mark.
+    assert (app.episodes, app.hits, app.false_alarms, app.not_scored) == (1, 1, 0, 1)
+    labelled = rec.score_against_labels()[-1]
+    assert (labelled.episodes, labelled.hits, labelled.false_alarms) == (2, 2, 0)  # the baseline's label left out
+    assert Recording.load(store, sid).score_against_labels() is not None
+    # A session without labels has no second score.
+    other = Attempt(store, practise(store, "", [], source="video"), practitioner="Bo", mode="quiz")
+    assert Recording.load(store, other.id).score_against_labels() is None
+
+
+def test_seeking_is_recorded_and_bad_marks_are_dropped(video):
+    store, sid = video
+    attempt = Attempt(store, sid, practitioner=None, mode="coach")
+    attempt.take([{"t": float("nan"), "cue": "slumped_posture"}, {"t": -1, "cue": "slumped_posture"},
+                  {"t": 3.0, "cue": None, "note": "   "}], seeked=True)
+    attempt.finish()
+    info = store.session(attempt.id)
+    assert info.seeked and info.kind == "video practice · coach" and store.marks(attempt.id) == []
+    with pytest.raises(ValueError):
+        Attempt(store, sid, practitioner=None, mode="live")
+    with pytest.raises(InputError, match="itself practice on a video"):
+        Attempt(store, attempt.id, practitioner=None, mode="quiz")
+
+
+def test_deleting_the_video_session_deletes_its_attempts(video):
+    store, sid = video
+    a = Attempt(store, sid, practitioner="Bo", mode="test")
+    a.take([{"t": 12.0, "cue": "slumped_posture"}])
+    a.finish()
+    assert store.session(a.id).kind == "video practice · test run"
+    assert store.attempts(sid) == [a.id]
+    store.delete_session(sid)
+    assert store.sessions() == []
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM marks").fetchone()[0] == 0
+
+
+def test_the_trend_keeps_the_kinds_apart_and_shows_first_and_latest_attempts(video):
+    store, sid = video
+    live = practise(store, "Bo", [(11.0, "slumped_posture")])
+    coach = practise(store, "Bo", [])
+    store._db.execute("UPDATE sessions SET mode = 'coach' WHERE id = ?", (coach,))
+    store._db.commit()
+    first = Attempt(store, sid, practitioner="Bo", mode="quiz")
+    first.finish(30.0)  # marked nothing: missed it
+    latest = Attempt(store, sid, practitioner="Bo", mode="quiz")
+    latest.take([{"t": 11.5, "cue": "slumped_posture"}])
+    latest.finish(30.0)
+    scores = trend(store)
+    groups = by_group(scores)
+    assert list(groups) == ["live · quiz", "live · coach", "video practice"]
+    assert [s.session_id for s in groups["video practice"]] == [first.id, latest.id]
+    assert [s.session_id for s in groups["live · quiz"]] == [live]
+    assert groups["video practice"][1].against_labels == (2, 1)
+    ((a, b),) = first_and_latest(scores)
+    assert (a.session_id, b.session_id, a.noticed, b.noticed) == (first.id, latest.id, 0, 1)
+    assert [p.info.id for p in practisable(store)] == []  # the builders' sessions have no video file
+    out = run_cli("sessions", "trend", home=store.home)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert text.index("Live · quiz: 1 session") < text.index("Live · coach: 1 session") < text.index(
+        "Video practice: 2 sessions") < text.index("Videos practised more than once")
+    assert f"#{first.id}" in text.split("Videos practised more than once")[1]
