@@ -164,9 +164,17 @@ class Recording:
         return self.info.source == "live" or self.info.attempt or any(m.cue is not None or m.note for m in self.marks)
 
     @property
+    def watched_until(self) -> float:
+        """How far the practitioner watched: an attempt's video may be finished early (changes
+        after that point are not theirs to notice); a session's whole length otherwise."""
+        if self.info.attempt and self.info.status == "complete" and self.info.duration_s is not None:
+            return float(self.info.duration_s)
+        return math.inf
+
+    @property
     def unscored(self) -> list[Span]:
         """Where marks are not scored: outside every practice stretch (before and during a
-        baseline, while paused), since no cue was analysed there."""
+        baseline, while paused), since no cue was analysed there, and after ``watched_until``."""
         out, at = [], 0.0
         for s in self.stretches:
             if s.start_s > at:
@@ -174,7 +182,16 @@ class Recording:
             at = s.end_s
         if at < math.inf:
             out.append((at, math.inf))
+        if self.watched_until < math.inf:
+            out.append((self.watched_until, math.inf))
         return out
+
+    def _watched(self, events: list[CueEvent]) -> list[CueEvent]:
+        return [e for e in events if e.start_s <= self.watched_until]
+
+    def scored_events(self, profile: Profile | None = None) -> list[CueEvent]:
+        """The episodes the score counts: ``events_under(profile)`` up to ``watched_until``."""
+        return self._watched(self.events_under(profile))
 
     def in_stretch(self, stretch: Stretch) -> np.ndarray:
         """(n,) bool: the frames inside ``stretch``."""
@@ -255,8 +272,8 @@ class Recording:
 
     def score(self, profile: Profile | None = None, tolerance_s: float = SCORE_TOLERANCE_S) -> list[CueScore]:
         """The noticing score (see ``scoring``), optionally re-scored under another profile."""
-        return score(self.events_under(profile), self.marks, pauses=self.unscored, unseen=self.unseen,
-                     tolerance_s=tolerance_s)
+        return score(self.scored_events(profile), self.marks, pauses=self.unscored,
+                     unseen=self.unseen, tolerance_s=tolerance_s)
 
     @property
     def labelled_episodes(self) -> list[CueEvent]:
@@ -274,7 +291,7 @@ class Recording:
         because the app could not see it."""
         if not self.labels:
             return None
-        return score(self.labelled_episodes, self.marks, pauses=self.unscored, tolerance_s=tolerance_s)
+        return score(self._watched(self.labelled_episodes), self.marks, pauses=self.unscored, tolerance_s=tolerance_s)
 
     def detect(self, cue: str, threshold: float, hysteresis: float, min_duration_s: float,
                bridge_s: float = 0.0) -> list[CueEvent]:

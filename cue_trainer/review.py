@@ -241,7 +241,11 @@ def moments(rec: Recording, profile: Profile | None = None, tolerance_s: float =
     (in a session nobody practised on, each episode is a "change", neither noticed nor missed).
     A second mark on an episode already noticed is not a moment of its own."""
     out = []
-    for j in judge(rec.events_under(profile), rec.marks, pauses=rec.unscored, unseen=rec.unseen,
+    for e in rec.events_under(profile):  # after an attempt stopped: not the practitioner's to notice
+        if e.start_s > rec.watched_until:
+            out.append(Moment(e.start_s, e.end_s, "change", e.cue,
+                              f"{BY_ID[e.cue].short} {format_clock(e.start_s)}–{format_clock(e.end_s)} (after you stopped)"))
+    for j in judge(rec.scored_events(profile), rec.marks, pauses=rec.unscored, unseen=rec.unseen,
                    tolerance_s=tolerance_s):
         short = BY_ID[j.cue].short
         span = f"{format_clock(j.start_s)}–{format_clock(j.end_s)}"

@@ -166,7 +166,7 @@ export default function (component) {
     W.listening = true;
     document.addEventListener("keydown", (e) => {
       const c = W.current;
-      if (!c || !document.contains(c.root)) return;
+      if (!c || !c.root.isConnected) return;
       const t = e.composedPath ? e.composedPath()[0] : e.target;  // inside the panel's shadow root too
       if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
       if (e.ctrlKey || e.metaKey || e.altKey) return;

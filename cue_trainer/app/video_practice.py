@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cue_trainer import InputError
+from cue_trainer.app.library_panel import clip_title, library
 from cue_trainer.app.plain import plain
 from cue_trainer.app.player import PLAYER_KEY, marking_panel
 from cue_trainer.app.setup import KEPT
@@ -37,6 +38,12 @@ def _coach_data(rec: Recording, visible_s: float) -> dict:
     }
 
 
+def title(p) -> str:
+    """A video's name in the picker: the library's title for a library clip."""
+    lib = clip_title(p.info.source_path)
+    return f"#{p.info.id} · {lib} (library)" if lib else p.title
+
+
 def _finished_notice() -> None:
     done = st.session_state.get(FINISHED)
     if done is None:
@@ -51,6 +58,7 @@ def _finished_notice() -> None:
 def _pick(store: SessionStore) -> None:
     """Choose a video, a name and a mode; start."""
     _finished_notice()
+    library(store, on_ready=lambda sid: st.session_state.__setitem__(WANTED, sid))
     videos = practisable(store)
     by_id = {p.info.id: p for p in videos}
     if not videos:
@@ -65,7 +73,7 @@ def _pick(store: SessionStore) -> None:
     with st.container(border=True, key="video-pick"):
         pick = st.selectbox(
             "Video", list(by_id), key="vp_pick",
-            format_func=lambda i: (f"{plain(by_id[i].title)} · {format_clock(by_id[i].info.duration_s)}"
+            format_func=lambda i: (f"{title(by_id[i])} · {format_clock(by_id[i].info.duration_s)}"
                                    + (f" · {by_id[i].labelled} labelled changes" if by_id[i].labelled else "")
                                    + (f" · tried {by_id[i].attempts}×" if by_id[i].attempts else "")))
         c1, c2 = st.columns(2)
@@ -96,7 +104,8 @@ def _practise(store: SessionStore, attempt: Attempt) -> None:
         st.error(f"The video of session {attempt.base.id} is no longer there; attempt {attempt.id} ended.")
         return
     baseline_end = rec.stretches[0].start_s if rec.stretches else 0.0
-    st.caption(f"Practising on {plain(attempt.base.source_path or f'session {attempt.base.id}')} · "
+    name = clip_title(attempt.base.source_path) or attempt.base.source_path or f"session {attempt.base.id}"
+    st.caption(f"Practising on {plain(name)} · "
                f"{MODES[attempt.mode]}" + (f" · marks count from {format_clock(baseline_end)}, after the app's "
                                           "baseline" if baseline_end else ""))
     video_col, side = st.columns([1.25, 1], gap="medium")

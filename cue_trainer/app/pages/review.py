@@ -12,6 +12,9 @@ from cue_trainer.review import (LEAD_S, absence_note, bundle, moments, others_no
 from cue_trainer.scoring import RULES, SCORE_TOLERANCE_S, headline
 from cue_trainer.store import SessionStore
 from cue_trainer.app.plain import plain
+from cue_trainer.app.library_panel import clip_title
+from cue_trainer.app.video_practice import WANTED
+from cue_trainer.store import MODE_WORDS
 
 style.apply()
 st.title("Review")
@@ -57,17 +60,53 @@ with c2:
     tolerance = st.number_input("Hit window (s)", 1, 60, int(SCORE_TOLERANCE_S), 1, key="tolerance",
                                 help="How far before a change starts or after it ends a mark still counts.")
 scores = rec.score(profile, tolerance_s=float(tolerance))
-head.markdown(f'<p id="score-headline" style="font-size:1.35rem;font-weight:600">'
-              f'{headline(scores[-1]) if rec.practised else NOT_PRACTISED}</p>', unsafe_allow_html=True)
+labelled = rec.score_against_labels(float(tolerance)) if info.attempt else None
+if info.attempt:
+    base = store.session(info.practised_on)
+    name = clip_title(base.source_path) or base.source_path or f"session {base.id}"
+    head.caption(f"Practice on a video: {plain(name)} (session {base.id}) · {MODE_WORDS.get(info.mode, info.mode)}"
+                 + (" · the video's time was moved while practising" if info.seeked else "")
+                 + (f" · watched until {format_clock(rec.watched_until)}: later changes are not counted"
+                    if len(rec.t) and rec.watched_until < float(rec.t[-1]) - 0.5 else "")
+                 + " · nothing was analysed again: the marks are scored against what was stored with it.")
+if labelled is not None:  # side by side: what the app found, and what careful hand labels say
+    app_col, label_col = head.columns(2)
+    app_col.markdown(f'**Against the app** <p id="score-headline" style="font-size:1.2rem;font-weight:600">'
+                     f'{headline(scores[-1])}</p>', unsafe_allow_html=True)
+    label_col.markdown(f'**Against careful labels** <p id="label-headline" style="font-size:1.2rem;font-weight:600">'
+                       f'{headline(labelled[-1])}</p>', unsafe_allow_html=True)
+    head.caption("The app's changes are what its thresholds found in this video; the careful labels were drawn by a "
+                 "person, frame by frame. Where they differ, the labels are the better answer.")
+else:
+    head.markdown(f'<p id="score-headline" style="font-size:1.35rem;font-weight:600">'
+                  f'{headline(scores[-1]) if rec.practised else NOT_PRACTISED}</p>', unsafe_allow_html=True)
 if profile is not None:
     head.caption(f"Re-scored under the profile “{plain(profile.name)}”: the recorded features are replayed with its "
                  "thresholds; the stored session is unchanged.")
 with c1:
-    if rec.practised:
+    if rec.practised and labelled is not None:
+        app_tab, label_tab = st.tabs(["Against the app", "Against careful labels"])
+        app_tab.table(score_table(scores))
+        label_tab.table(score_table(labelled))
+        st.caption(RULES.format(tol=tolerance))
+    elif rec.practised:
         st.table(score_table(scores))
         st.caption(RULES.format(tol=tolerance))
     else:
         st.caption("The changes the app found are listed under Moments and drawn on the timeline.")
+
+
+def practise_on(session_id: int) -> None:
+    st.session_state["practice_source"] = st.session_state["kept_source"] = "video"
+    st.session_state[WANTED] = session_id
+
+
+practice_target = info.practised_on if info.attempt else info.id
+if review_video(store, info)[0] is not None and info.status == "complete" and rec.stretches:
+    if st.button("Practise this video again" if info.attempt else "Practise on this video", key="practise_video",
+                 icon=":material/play_circle:", on_click=practise_on, args=(practice_target,),
+                 help="Watch it on the Practice page and mark what you notice, scored against what is stored here."):
+        st.switch_page("practice.py")
 
 st.subheader("Moments")
 video, why_not = review_video(store, info)
@@ -178,5 +217,7 @@ e3.download_button("Tiers (TSV, for ELAN)", lambda: tier_text(rec).encode(), f"s
 
 st.subheader("Delete")
 with st.popover("Delete this session"):
-    st.write(f"Session {sid} and everything recorded with it will be removed from this computer for good.")
+    tries = len(store.attempts(sid))
+    st.write(f"Session {sid} and everything recorded with it will be removed from this computer for good"
+             + (f", with the {tries} practice attempt{'s' if tries != 1 else ''} made on its video." if tries else "."))
     panels.delete_button(store, sid, forget=("review_session",))  # the page then opens the newest session
