@@ -108,3 +108,28 @@ def test_the_trend_keeps_the_kinds_apart_and_shows_first_and_latest_attempts(vid
     assert text.index("Live · quiz: 1 session") < text.index("Live · coach: 1 session") < text.index(
         "Video practice: 2 sessions") < text.index("Videos practised more than once")
     assert f"#{first.id}" in text.split("Videos practised more than once")[1]
+
+
+def test_sessions_page_keeps_the_kinds_apart_and_shows_first_and_latest(video, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.processes import REPO
+
+    store, sid = video
+    live = practise(store, "Bo", [(11.0, "slumped_posture")])
+    for marks in ([], [{"t": 11.5, "cue": "slumped_posture"}]):
+        a = Attempt(store, sid, practitioner="Bo", mode="quiz")
+        a.take(marks)
+        a.finish(30.0)
+    monkeypatch.setenv("CUE_TRAINER_HOME", str(store.home))
+    at = AppTest.from_file(str(REPO / "cue_trainer/app/pages/sessions.py"), default_timeout=60).run()
+    assert not at.exception
+    kinds = at.dataframe[0].value.set_index("id")["kind"]
+    assert kinds[live] == "live · quiz" and kinds[a.id] == "video practice · quiz" and kinds[sid] == "video"
+    assert at.radio(key="group").options == ["live · quiz (1)", "video practice (2)"]
+    first_latest = at.dataframe[1].value  # the first and latest attempts, under the charts
+    assert first_latest.iloc[0].to_dict() | {"first": "", "latest": ""} == {
+        "video of": f"#{sid}", "first": "", "noticed first": "0 of 1", "latest": "", "noticed latest": "1 of 1",
+        "labels, first → latest": "0 → 1 of 2"}
+    at.radio(key="group").set_value("video practice").run()
+    assert not at.exception and len(at.get("vega_lite_chart")) == 3

@@ -6,7 +6,7 @@ import streamlit as st
 
 from cue_trainer.app import panels, style
 from cue_trainer.clock import format_clock, local_time
-from cue_trainer.progress import per_cue, trend
+from cue_trainer.progress import by_group, first_and_latest, per_cue, trend
 from cue_trainer.review import own_video_size
 from cue_trainer.store import SessionStore
 from cue_trainer.app.plain import plain
@@ -60,9 +60,19 @@ st.subheader("Progress")
 if not scores:
     st.write("Practise a few sessions and your noticing score appears here, session by session.")
 else:
+    groups = by_group(scores)
+    c1, c2 = st.columns(2)
+    # A live Coach session shows the answers as they happen, a Quiz does not, and a video can be tried
+    # again: one line through all of them would mislead, so each kind has its own.
+    group = c1.radio("Kind", list(groups), key="group", horizontal=True,
+                     format_func=lambda g: f"{g} ({len(groups[g])})",
+                     help="Live Coach, live Quiz and practice on a video are kept apart.")
     people = sorted({s.practitioner or "(no name)" for s in scores})
-    who = st.selectbox("Practitioner", ["everyone", *people], key="who")
-    mine = [s for s in scores if who == "everyone" or (s.practitioner or "(no name)") == who]
+    who = c2.selectbox("Practitioner", ["everyone", *people], key="who")
+    mine = [s for s in groups[group or next(iter(groups))]
+            if who == "everyone" or (s.practitioner or "(no name)") == who]
+    if not mine:
+        st.write(f"{who} has no sessions of this kind yet.")
     points = pd.DataFrame([
         {"session": f"#{s.session_id}", "started": local_time(s.started_at), "practitioner": s.practitioner or "(no name)",
          "noticed share": s.noticed_share, "false alarms / 10 min": s.false_alarms_per_10_min}
@@ -70,7 +80,7 @@ else:
     ])
     order = points.session.tolist()
     c1, c2 = st.columns(2)
-    for col, measure in zip((c1, c2), ("noticed share", "false alarms / 10 min")):
+    for col, measure in zip((c1, c2), ("noticed share", "false alarms / 10 min") if mine else ()):
         chart = alt.Chart(points).mark_line(point=True).encode(
             x=alt.X("session:N", sort=order, title="session, oldest first"),
             y=alt.Y(f"{measure}:Q", title=measure,
@@ -90,6 +100,17 @@ else:
                             legend=alt.Legend(orient="top", title=None)),
             tooltip=["cue", "outcome", "changes"],
         ).properties(height=alt.Step(34), width="container"), key="per-cue")
+    pairs = [(a, b) for a, b in first_and_latest(scores)
+             if who == "everyone" or (b.practitioner or "(no name)") == who]
+    if pairs:
+        st.markdown("**Videos practised more than once: the first and the latest attempt**")
+        st.dataframe(pd.DataFrame([
+            {"video of": f"#{a.practised_on}", "first": f"#{a.session_id} · {local_time(a.started_at)}",
+             "noticed first": f"{a.noticed} of {a.changes}", "latest": f"#{b.session_id} · {local_time(b.started_at)}",
+             "noticed latest": f"{b.noticed} of {b.changes}",
+             "labels, first → latest": "" if a.against_labels is None else
+             f"{a.against_labels[1]} → {b.against_labels[1]} of {a.against_labels[0]}"}
+            for a, b in pairs]), hide_index=True, key="first-latest")
     st.caption("The noticing score counts a change as noticed when you marked it within the hit window; "
                "see a session's Review for the rules. The same figures: `cue-trainer sessions trend`.")
 st.caption(f"Store: {plain(store.path)}")
