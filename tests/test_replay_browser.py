@@ -104,12 +104,17 @@ def test_a_video_that_has_moved_is_one_sentence_and_the_review_still_works(serve
 
 
 def test_an_upload_kept_for_the_review_plays_there_and_goes_with_the_session(served, tmp_path):
+    """With its labels it joins the practice library: Review's "Practise on this video" opens it."""
     url, store, _, clip = served
+    labels = tmp_path / "moves_down.tsv"
+    labels.write_text("tier\tbegin\tend\tannotation\nslumped_posture\t8.0\t15.5\tsits lower\n")
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{url}/process")
         wait_until_idle(page)
-        page.locator('input[type="file"]').set_input_files(str(clip))
+        page.locator('input[type="file"]').first.set_input_files(str(clip))
+        wait_until_idle(page)
+        page.locator('.st-key-labels_upload input[type="file"]').set_input_files(str(labels))
         wait_until_idle(page)
         page.locator(".st-key-calib input").fill("5")
         page.locator(".st-key-calib input").press("Enter")
@@ -126,6 +131,13 @@ def test_an_upload_kept_for_the_review_plays_there_and_goes_with_the_session(ser
         state = video_time(page, 0.0)
         assert state is not None and state["error"] is None, state
         page.screenshot(path=str(ARTIFACTS / "review-kept-upload.png"), full_page=True)
+        assert [(x.cue, x.start_s, x.end_s, x.source) for x in store.labels(info.id)] == [
+            ("slumped_posture", 8.0, 15.5, labels.name)]
+        page.get_by_role("button", name="Practise on this video").click()
+        page.get_by_role("button", name="Start practising on this video").wait_for(timeout=30_000)
+        picked = page.locator(".st-key-vp_pick input").first.input_value()  # the chosen option's text
+        assert picked.startswith(f"#{info.id} · ") and picked.endswith("· 1 labelled change"), picked
+        page.screenshot(path=str(ARTIFACTS / "practise-kept-upload.png"), full_page=True)
     shown = run_cli("sessions", "show", str(info.id), home=store.home)
     assert f"Video copy: {kept}" in shown.stdout
     assert run_cli("sessions", "delete", str(info.id), home=store.home).returncode == 0

@@ -139,3 +139,50 @@ def test_a_library_clip_is_practised_with_the_video_time_and_scored_both_ways(se
         phone.screenshot(path=str(ARTIFACTS / "video-practice-pick-390.png"), full_page=True)
     assert len([s for s in store.sessions() if not s.attempt]) == 1
     assert audit.read_text() == ""  # no connection left this machine
+
+
+COACH_JS = """() => [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean)
+  .map(r => r.querySelector('#vp-coach')).filter(Boolean)[0].innerText"""
+
+
+def start(page, url: str, mode: str) -> None:
+    open_video_practice(page, url)
+    page.locator(".st-key-vp_mode").get_by_text(mode, exact=True).click()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Start practising on this video").click()
+    page.locator(".st-key-practice-video video").wait_for(timeout=30_000)
+    wait_until_idle(page)
+
+
+def test_coach_shows_the_recorded_episodes_at_their_times_and_a_test_run_cannot_seek(served):
+    url, store, clip, audit = served
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        open_video_practice(page, url)
+        if page.locator(".st-key-lib-cap12 button", has_text="Fetch").count():  # run alone: prepare it first
+            page.locator(".st-key-lib-cap12 button").click()
+            page.get_by_role("button", name="Start practising on this video").wait_for(timeout=120_000)
+        start(page, url, "Coach")
+        assert page.evaluate(COACH_JS) == ""
+        page.evaluate("() => { document.querySelector('.st-key-practice-video video').currentTime = 37; }")
+        page.keyboard.press("p")
+        # The app's leaning-back episode was confirmed at about 37.9 s: its badge shows then.
+        page.wait_for_function(f"() => ({COACH_JS})().includes('Leaning back')", timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "video-practice-coach-1280.png"))
+        page.get_by_role("button", name="Finish and score").click()
+        page.get_by_role("button", name="Review attempt").wait_for(timeout=30_000)
+        start(page, url, "Test run")
+        assert page.evaluate("() => document.querySelector('.st-key-practice-video video').controls") is False
+        page.keyboard.press("p")
+        video_at(page, 0.5)
+        page.evaluate("() => { document.querySelector('.st-key-practice-video video').currentTime = 30; }")
+        page.wait_for_function(f"() => ({TIME_JS})() < 5")  # put back where it was
+        page.keyboard.press("p")  # no pause in a test run
+        page.wait_for_timeout(500)
+        assert page.evaluate("() => document.querySelector('.st-key-practice-video video').paused") is False
+        page.get_by_role("button", name="Finish and score").click()
+        page.get_by_role("button", name="Review attempt").wait_for(timeout=30_000)
+    coach, test = [s for s in store.sessions() if s.attempt and s.mode in ("coach", "test")][::-1]
+    assert (coach.kind, test.kind) == ("video practice · coach", "video practice · test run")
+    assert coach.seeked and not test.seeked
+    assert audit.read_text() == ""

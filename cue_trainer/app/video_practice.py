@@ -74,7 +74,7 @@ def _pick(store: SessionStore) -> None:
         pick = st.selectbox(
             "Video", list(by_id), key="vp_pick",
             format_func=lambda i: (f"{title(by_id[i])} · {format_clock(by_id[i].info.duration_s)}"
-                                   + (f" · {by_id[i].labelled} labelled changes" if by_id[i].labelled else "")
+                                   + (f" · {by_id[i].labelled} labelled change{'s' if by_id[i].labelled != 1 else ''}" if by_id[i].labelled else "")
                                    + (f" · tried {by_id[i].attempts}×" if by_id[i].attempts else "")))
         c1, c2 = st.columns(2)
         if "vp_name" not in st.session_state:

@@ -1,6 +1,7 @@
 """Process a video page: a recorded video becomes a session, then its review opens. Before
 analysing, the page checks the baseline against the video's length and offers a shorter one."""
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
@@ -9,6 +10,7 @@ from cue_trainer import InputError
 from cue_trainer.app import style
 from cue_trainer.clock import format_clock
 from cue_trainer.frames import VideoFileSource
+from cue_trainer.labels import read_labels
 from cue_trainer.profiles import CALIBRATION_RANGE_S, default_profile
 from cue_trainer.store import SessionStore
 from cue_trainer.videos import (MOST_OF_THE_VIDEO, VIDEO_SUFFIXES, process_video, remove_stale_uploads, shorter_baseline,
@@ -36,6 +38,10 @@ if "calib" not in st.session_state:
 calibration_s = c2.number_input("Baseline length (s)", int(CALIBRATION_RANGE_S[0]), int(CALIBRATION_RANGE_S[1]),
                                 step=1, key="calib",
                                 help="The first seconds with the person in view, which later changes compare with.")
+labels_file = st.file_uploader(
+    "Labels (optional): a tier file of the changes in this video", type=["tsv", "csv", "txt"], key="labels_upload",
+    help="The Review's TSV format (tier, begin, end, annotation; e.g. an ELAN export). With labels and a kept copy, "
+         "the video joins your practice library: an attempt on it is also scored against these careful labels.")
 keep = st.checkbox("Keep a copy of the uploaded video for the Review (stored on this computer, deleted with the "
                    "session)", value=False, key="keep_upload", disabled=upload is None,
                    help="A video given by its path is played from where it is; an upload is otherwise deleted "
@@ -60,7 +66,8 @@ def check_length(path: Path, name: str) -> None:
         st.button(f"Use a {suggested} s baseline", key="use_shorter", on_click=shorter, args=(suggested,))
 
 
-def analyse(path: Path, name: str | None = None) -> int:
+def analyse(path: Path, name: str | None = None, labels=None, labels_name: str | None = None) -> int:
+    """Process the video (and store ``labels``, read before, with it); returns the session id."""
     bar = st.progress(0.0, text="Loading the models…")
 
     def progress(done: int, expected: int | None) -> None:
@@ -70,6 +77,8 @@ def analyse(path: Path, name: str | None = None) -> int:
     store = SessionStore()
     result = process_video(path, store=store, profile=profile, fps=float(fps),
                            calibration_s=float(calibration_s), progress=progress, source_name=name)
+    if labels is not None:
+        store.set_labels(result.session_id, labels, source=labels_name)
     if name is not None and keep:  # an upload the person asked to keep
         copy = store.video_file(result.session_id, path.suffix.lower())
         try:
@@ -98,10 +107,20 @@ with upload_folder() as d:
         path, name = chosen
         try:
             try:
-                VideoFileSource(path)  # one clear sentence for a non-video, before anything is stored
+                duration = VideoFileSource(path).duration_s  # one clear sentence for a non-video, before anything is stored
             except InputError as e:
                 raise InputError(str(e).replace(str(path), name or str(path))) from None
-            sid = analyse(path, name)
+            labels = None
+            if labels_file is not None:  # read before the analysis: a bad file costs nothing
+                tsv = d / f"labels-{Path(labels_file.name).name}"
+                tsv.write_bytes(labels_file.getvalue())
+                try:
+                    # Each label names the file it came from: the upload's name, not its temporary path.
+                    labels = [replace(x, source=labels_file.name)
+                              for x in read_labels(tsv, session_end_s=duration or None)]
+                except InputError as e:
+                    raise InputError(str(e).replace(str(tsv), labels_file.name)) from None
+            sid = analyse(path, name, labels, labels_file.name if labels_file is not None else None)
         except InputError as e:
             st.error(plain(e))
         else:
