@@ -133,3 +133,32 @@ def test_sessions_page_keeps_the_kinds_apart_and_shows_first_and_latest(video, m
         "labels, first → latest": "0 → 1 of 2"}
     at.radio(key="group").set_value("video practice").run()
     assert not at.exception and len(at.get("vega_lite_chart")) == 3
+
+
+def test_quiz_on_a_video_shows_nothing_of_the_analysis_before_the_end(video, monkeypatch, tmp_path):
+    """The practice page in Quiz on a video: the video and the marking panel, none of the app's
+    episodes or suggestions (Coach passes them to the panel, Quiz passes nothing)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.processes import REPO
+
+    store, sid = video
+    clip = tmp_path / "v.webm"
+    from tests.clips import CLIPS, write_webm
+
+    write_webm(clip, CLIPS["moves_down"][:1])
+    store._db.execute("UPDATE sessions SET source_path = ? WHERE id = ?", (str(clip), sid))
+    store._db.commit()
+    monkeypatch.setenv("CUE_TRAINER_HOME", str(store.home))
+    at = AppTest.from_file(str(REPO / "cue_trainer/app/pages/practice.py"), default_timeout=60)
+    at.session_state["practice_source"] = "video"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="vp_pick").value == sid and at.radio(key="vp_mode").value == "quiz"
+    at.button(key="vp_start").click().run()
+    assert not at.exception
+    text = " ".join(m.value for m in (*at.markdown, *at.caption))
+    assert "Practising on" in text and "Quiz" in text
+    assert not any(w in text for w in ("Sitting lower", "Check-in idea", "episode"))
+    (attempt,) = [s for s in store.sessions() if s.attempt]
+    assert attempt.status == "recording" and attempt.mode == "quiz"
