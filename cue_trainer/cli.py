@@ -256,6 +256,10 @@ def cmd_show(args) -> int:
     about = " · ".join(x for x in (info.kind, info.people, info.source_path) if x)
     print(f"Session {info.id} ({info.status}), started {local_time(info.started_at)}: {about}")
     print(f"Length {format_clock(info.duration_s)}, {info.frames} analysed frames.")
+    if info.attempt:
+        print(f"Practice on the video of session {info.practised_on}"
+              + (" (the video's time was moved while practising)" if info.seeked else "")
+              + f"; scored against its episodes{' and its hand labels' if rec.labels else ''}.")
     if info.note:
         print(info.note)
     try:
@@ -298,9 +302,17 @@ def cmd_score(args) -> int:
     profile = load_profile(args.profile) if args.profile else None
     tolerance = args.tolerance_s or SCORE_TOLERANCE_S
     scores = rec.score(profile, tolerance)
+    labelled = rec.score_against_labels(tolerance) if rec.info.attempt else None
+    if labelled is not None:
+        print("Against the app")
     print(format_table([r.as_row() for r in scores]))
     print()
     print(textwrap.fill(headline(scores[-1]), width=100))
+    if labelled is not None:
+        print("\nAgainst careful labels")
+        print(format_table([r.as_row() for r in labelled]))
+        print()
+        print(textwrap.fill(headline(labelled[-1]), width=100))
     print(textwrap.fill(RULES.format(tol=tolerance), width=100))
     return EXIT_OK
 

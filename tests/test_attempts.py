@@ -162,3 +162,18 @@ def test_quiz_on_a_video_shows_nothing_of_the_analysis_before_the_end(video, mon
     assert not any(w in text for w in ("Sitting lower", "Check-in idea", "episode"))
     (attempt,) = [s for s in store.sessions() if s.attempt]
     assert attempt.status == "recording" and attempt.mode == "quiz"
+
+
+def test_cli_show_and_score_an_attempt(video):
+    store, sid = video
+    a = Attempt(store, sid, practitioner="Bo", mode="quiz")
+    a.take([{"t": 12.0, "cue": "slumped_posture"}], seeked=True)
+    a.finish(30.0)
+    shown = run_cli("sessions", "show", str(a.id), home=store.home)
+    assert shown.returncode == 0, shown.stderr
+    assert (f"Practice on the video of session {sid} (the video's time was moved while practising); scored against "
+            "its episodes and its hand labels.") in shown.stdout
+    scored = run_cli("sessions", "score", str(a.id), home=store.home).stdout
+    app, labels = scored.split("Against careful labels")
+    assert app.startswith("Against the app") and "You noticed 1 of 1 change" in app
+    assert "You noticed 1 of 2 changes" in labels
