@@ -177,7 +177,7 @@ CUES: tuple[CueSpec, ...] = (
     ),
     CueSpec(
         Cue.HEAD_DOWN, 'Head lowered', 'Head lowered',
-        signal='head tilted further down than in the baseline (face mesh pitch)',
+        signal='how much further down the head is tilted than in the baseline, in degrees',
         unit='degrees', direction='above', threshold_range=(5.0, 90.0),
         need=FACE,
         defaults=Defaults(threshold=15.0, hysteresis=5.0, min_duration_s=3.0, cooldown_s=300.0),
@@ -190,7 +190,7 @@ CUES: tuple[CueSpec, ...] = (
     ),
     CueSpec(
         Cue.EYES_CLOSING, 'Eyes closed or half-closed more than earlier', 'Eyes closing',
-        signal='PERCLOS: the share of the last 1.5 s in which the eyes were at least half closed compared with their usual openness (1 = closed throughout; a blink fills at most about a quarter; lids lowered while the head is pitched down to look down count as open)',
+        signal='the share of the last 1.5 s in which the eyes were at least half closed compared with their usual openness (1 = closed throughout; a blink fills at most about a quarter; lids lowered while the head is pitched down to look down count as open)',
         unit='share', direction='above', threshold_range=(0.1, 1.0),
         need=FACE,
         defaults=Defaults(threshold=0.5, hysteresis=0.1, min_duration_s=2.5, cooldown_s=300.0,

@@ -63,12 +63,11 @@ FEATURE_DOCS: dict[str, str] = {
     "motion": "mean of speed over the last few seconds (causal window)",
     "eye_openness_avg": "mean of eye_openness over the last few seconds (causal window)",
     "face_scale": "face width (cheek to cheek, in 3-D so that turning the head does not change it), image heights",
-    "gaze_yaw_deg": "where the eyes point left/right: head yaw plus the eyes' steady turn within the head (the "
-    "face model's eye-look shapes, as held through three quarters of EYES_STEADY_S; one frame's alone in a photo), degrees of "
-    "the head-yaw scale (see GAZE_GAIN_DEG)",
-    "eyes_closed_share": "PERCLOS: share of the frames of the last 1.5 s with the eyes at least half closed "
-    "compared with their usual openness (the 80th percentile of the last minute); a frame with the head "
-    "pitched down LOOK_DOWN_PITCH_DEG more than usual counts as open (lids lowered to look down)",
+    # Read by people (`sessions show`): plain words; the constants behind them are in the code.
+    "gaze_yaw_deg": "where the eyes point left or right: the head's turn plus the eyes' steady turn within the "
+    "head, degrees (0 = toward the camera)",
+    "eyes_closed_share": "share of the last 1.5 s with the eyes at least half closed compared with their usual "
+    "openness (eyes lowered to look down count as open)",
     "others_in_view": "people in view besides the partner (0 = only the partner, or nobody); never a cue",
     "eye_blink": "the face model's eye-blink shapes, mean of both eyes (0 open .. 1 closed)",
     "eyes_side": "the face model's eye-look shapes: the eyes' turn toward the image's right (+) or left (-), "

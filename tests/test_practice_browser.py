@@ -307,7 +307,12 @@ def test_quiz_session_on_a_phone(server, fake_webcam):
                 page.keyboard.press("Escape")
                 page.wait_for_function(out_of_note)
                 page.keyboard.press("3")
-
+                # Issue 22, item 7: ? shows the key help and hides it again.
+                page.keyboard.press("?")
+                page.locator("#keys-help", has_text="mark what you noticed").wait_for(timeout=15000)
+                page.keyboard.press("?")
+                page.locator("#keys-help").wait_for(state="hidden", timeout=15000)
+                seen["help"] = True
                 page.screenshot(path=str(ARTIFACTS / "practice-quiz-390.png"))
                 page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
                 page.wait_for_timeout(800)
@@ -348,6 +353,7 @@ def test_quiz_session_on_a_phone(server, fake_webcam):
     # server in either order): the note is its own words, not "looked at the door2".
     assert sorted((m.cue or "", m.note or "") for m in marks[1:]) == sorted(
         [("", "looked at the door"), (MARKABLE[1].id, ""), (MARKABLE[2].id, "")]), marks
+    assert seen["help"]
 
 
 def test_closing_the_tab_keeps_the_session_as_incomplete(server, fake_webcam):

@@ -5,8 +5,8 @@ START click inside the webcam component's frame, the keyboard focus stays in tha
 page hears no key. A tiny script in a zero-height frame of its own (same origin) gives the focus
 back to the page whenever it lands in the webcam frame, keeps a mark key pressed while the page is
 still drawing its buttons until its button appears, focuses the note field on N (Enter, which adds
-the note, and Escape leave it again) and toggles the key help on ? (which Streamlit's shortcuts
-cannot take).
+the note, and Escape leave it again) and shows or hides the key help on ? (drawn by the script in
+the page: Streamlit's shortcuts cannot take ?, and a rerun of the app could lose the key).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import json
 
 import streamlit as st
 
-from cue_trainer.app.live_panels import BASELINE_PHASES, MARKS_AFTER_BASELINE
+from cue_trainer.app.live_panels import BASELINE_PHASES, KEYS_HELP, MARKS_AFTER_BASELINE
 from cue_trainer.catalogue import MARKABLE
 
 SCRIPT = """
@@ -23,6 +23,7 @@ const P = window.parent;
 const MARK_KEYS = __MARK_KEYS__;
 const BASELINE_PHASES = __BASELINE_PHASES__;
 const MARKS_AFTER_BASELINE = __MARKS_AFTER_BASELINE__;
+const KEYS_HELP = __KEYS_HELP__;
 if (!P.__cueTrainerKeys) {
   P.__cueTrainerKeys = true;
   const isWebcamFrame = (el) => el && el.tagName === "IFRAME" && (el.title || "").includes("webrtc");
@@ -89,8 +90,23 @@ if (!P.__cueTrainerKeys) {
       const note = P.document.querySelector(".st-key-note_text input");
       if (note && !note.disabled) { e.preventDefault(); e.stopPropagation(); note.focus(); }
     } else if (e.key === "?") {
-      const help = P.document.querySelector(".st-key-keys_help button");
-      if (help) { e.preventDefault(); help.click(); }
+      // Drawn here, in the page, not by a rerun of the app: a click on "Keys ?" while the mark
+      // grid's fragment reruns twice a second could be lost, and the key with it.
+      e.preventDefault();
+      let box = P.document.querySelector("#keys-help");
+      if (!box) {
+        box = P.document.createElement("div");
+        box.id = "keys-help";
+        box.setAttribute("role", "status");
+        box.style.cssText = "position:fixed;bottom:1rem;left:50%;transform:translateX(-50%);z-index:1000;" +
+          "max-width:min(40rem,92vw);padding:.6rem 1rem;border-radius:.5rem;background:#fff;color:#212529;" +
+          "font:15px/1.4 sans-serif;border:1px solid #ced4da;box-shadow:0 2px 10px rgba(0,0,0,.2)";
+        box.textContent = KEYS_HELP;
+        box.hidden = true;
+        box.onclick = () => { box.hidden = true; };
+        P.document.body.appendChild(box);
+      }
+      box.hidden = !box.hidden;
     }
   }, true);
 }
@@ -101,5 +117,6 @@ if (!P.__cueTrainerKeys) {
 def install() -> None:
     script = (SCRIPT.replace("__MARK_KEYS__", json.dumps([c.key for c in MARKABLE]))
               .replace("__BASELINE_PHASES__", json.dumps(BASELINE_PHASES))
-              .replace("__MARKS_AFTER_BASELINE__", json.dumps(MARKS_AFTER_BASELINE)))
+              .replace("__MARKS_AFTER_BASELINE__", json.dumps(MARKS_AFTER_BASELINE))
+              .replace("__KEYS_HELP__", json.dumps(KEYS_HELP.replace("**", "").replace("`", ""))))
     st.iframe(script, height=1)

@@ -10,6 +10,9 @@ CSS = """
 <style>
 /* Less empty space above the page, so that practising fits a laptop screen. */
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; padding-bottom: 2rem; }
+/* The page's scrolling region takes the focus on a click in a blank area: no ring round the page
+   (controls keep theirs). */
+#stMain:focus, #stMain:focus-visible { outline: none; }
 /* Button labels wrap between words, never inside one. */
 button p { word-break: keep-all; overflow-wrap: normal; hyphens: none; }
 .cue-badge { display: inline-block; margin: 2px; padding: 1px 8px; border-radius: 10px;

@@ -17,5 +17,5 @@ if st.button("Start practising", type="primary", icon=":material/videocam:", key
 st.markdown(panels.LIMITS)
 st.subheader("Cues it can notice")
 st.table({"cue": [c.label for c in CUES], "short name": [c.short for c in CUES],
-          "computed from": [c.signal for c in CUES]})
+          "what the app measures": [c.signal for c in CUES]})
 st.page_link("practice.py", label="Start practising", icon=":material/videocam:")

@@ -95,7 +95,7 @@ else:
         long = cues[["cue", "noticed", "missed"]].melt(id_vars="cue", var_name="outcome", value_name="changes")
         st.altair_chart(alt.Chart(long).mark_bar().encode(
             y=alt.Y("cue:N", sort=cues.cue.tolist(), title=None),
-            x=alt.X("changes:Q", title="changes the app counted"),
+            x=alt.X("changes:Q", title="changes the app counted", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("outcome:N", scale=alt.Scale(domain=["noticed", "missed"], range=["#2f9e44", "#fa5252"]),
                             legend=alt.Legend(orient="top", title=None)),
             tooltip=["cue", "outcome", "changes"],
