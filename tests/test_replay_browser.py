@@ -75,8 +75,15 @@ def test_play_on_a_missed_moment_seeks_the_video_to_three_seconds_before_it(serv
             assert listed.index("not marked") < listed.index("Suggestion at")  # missed moments come first
             state = video_time(page, 0.0)
             assert state is not None and state["error"] is None, state
-            page.locator(".st-key-moments button:visible", has_text="Play").first.click()
+            play = page.locator(".st-key-moments button:visible", has_text="Play").first
+            if name == "phone":  # the list sits under the player: scroll it out of view first
+                page.evaluate("() => document.querySelector('.st-key-moments').scrollIntoView({block: 'start'})")
+                page.wait_for_function(f"() => document.querySelector('video').getBoundingClientRect().bottom < 0")
+            play.click()
             wait_until_idle(page)
+            # ...and brings the player into view.
+            page.wait_for_function("() => { const r = document.querySelector('video').getBoundingClientRect();"
+                                   " return r.top >= 0 && r.bottom <= window.innerHeight; }", timeout=15_000)
             target = missed[0].t - LEAD_S
             # Issue 22, item 3: Play plays (not only seeks).
             page.wait_for_function("() => { const v = document.querySelector('video'); return v && !v.paused; }")

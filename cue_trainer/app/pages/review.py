@@ -122,13 +122,22 @@ def seek(to_s: float) -> None:
 
 
 #: Starts the player after a seek (a player that is already loaded does not start again on its
-#: "autoplay" when only its start time changes); run once after a seek. The click that asked for
-#: it lets the page play sound.
+#: "autoplay" when only its start time changes) and brings it into view; run once after a seek. The
+#: click that asked for it lets the page play sound.
 PLAY = """<script>
-const v = window.parent.document.querySelector('video');
+const P = window.parent;
+const v = P.document.querySelector('video');
 if (v) {
+  // In view: a click far down the page (a chart on a phone) leaves the player off screen. Looked at
+  // until the page has settled after the rerun, which can move it again.
+  const show = () => {
+    const r = v.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > P.innerHeight) v.scrollIntoView({block: "center"});
+  };
   const play = () => v.play().catch(() => {});
   if (v.readyState >= 1) setTimeout(play, 100); else v.addEventListener("loadedmetadata", play, {once: true});
+  let tries = 0;
+  const keep = setInterval(() => { show(); if (++tries >= 8) clearInterval(keep); }, 250);
 }
 </script>"""
 
