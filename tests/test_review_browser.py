@@ -48,8 +48,10 @@ def test_review_page_in_a_browser(served, tmp_path):
             assert headline == "You noticed 1 of 1 change, typically 1.0 s after it began; 1 mark matched nothing."
             # Every chart fits the page's width: the whole time axis is on screen, nothing clipped.
             charts = page.locator(".vega-embed")
-            charts.nth(8).wait_for(timeout=15_000)  # drawn one after another
-            assert charts.count() == 9
+            charts.nth(7).wait_for(timeout=15_000)  # drawn one after another
+            # Issue 22, item 4: a cue the app never could see is one line, not a chart all in "can't see".
+            assert charts.count() == 8
+            assert page.get_by_text("No chart for Hand at face (needs hands): the app could not see what it needs").is_visible()
             for i in range(charts.count()):
                 box = charts.nth(i).bounding_box()
                 assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (width, i, box)
@@ -119,7 +121,7 @@ def test_uploading_a_video_lands_on_its_review(served, clip, tmp_path):
         page = browser.new_page(viewport={"width": 1280, "height": 1400})
         outside = external_requests(page)
         page.goto(f"{url}/process")
-        page.locator("input[type=file]").set_input_files(str(clip("leans_back")))
+        page.locator("input[type=file]").first.set_input_files(str(clip("leans_back")))
         page.get_by_text("leans_back.mp4").wait_for()
         page.get_by_label("Baseline length (s)", exact=True).fill("5")
         page.keyboard.press("Enter")
@@ -139,7 +141,7 @@ def test_uploading_a_video_lands_on_its_review(served, clip, tmp_path):
         fake = tmp_path / "interview.mp4"
         fake.write_text("minutes of the meeting\n" * 50)
         page.goto(f"{url}/process")
-        page.locator("input[type=file]").set_input_files(str(fake))
+        page.locator("input[type=file]").first.set_input_files(str(fake))
         page.get_by_text("interview.mp4").wait_for()
         wait_until_idle(page)
         page.get_by_role("button", name="Analyse").click()

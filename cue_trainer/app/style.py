@@ -31,6 +31,9 @@ button p { word-break: keep-all; overflow-wrap: normal; hyphens: none; }
 [class*="st-key-suggestion-slot-"] { animation: suggestion-pulse 0.9s ease-in-out 3; }
 @keyframes suggestion-pulse { 50% { box-shadow: 0 0 0 4px rgba(232, 89, 12, 0.45); } }
 .recording { color: #c92a2a; }
+/* A moment's Play button stays beside its text, however long the text (it wraps, the row does not). */
+[class*="st-key-moment-"] { flex-wrap: nowrap !important; }
+[class*="st-key-moment-"] > div:last-child { flex: 1 1 auto; min-width: 0; }
 .others-badge { display: inline-block; margin-top: 4px; padding: 1px 8px; border-radius: 10px;
   background: rgba(12, 166, 120, 0.15); color: inherit; font-size: 0.85rem; }
 </style>

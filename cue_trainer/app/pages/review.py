@@ -27,7 +27,7 @@ if not sessions:
 
 
 def describe(s) -> str:
-    who = s.people or (s.source_path or "")
+    who = s.people or clip_title(s.source_path) or (s.source_path or "")
     return f"#{s.id} · {local_time(s.started_at)} · {who} · {format_clock(s.duration_s)} · {s.kind} · {s.status}"
 
 
@@ -160,7 +160,7 @@ with right:
         st.write("No moments: the app counted no changes, and there are no marks or suggestions.")
     with st.container(height=360 if len(found) > 6 else "content", key="moments"):
         for k, m in enumerate(found):
-            row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+            row = st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"moment-{k}")
             if video is not None:
                 row.button(f"Play {format_clock(m.t)}", key=f"play-{k}", on_click=seek, args=(m.play_from_s,),
                            icon=":material/play_arrow:",
@@ -178,9 +178,13 @@ else:
     st.markdown(legend_html(), unsafe_allow_html=True)
     lo, hi = st.slider("Show (s)", 0.0, float(round(length + 0.5)), (0.0, float(round(length + 0.5))), step=1.0,
                        key="span", help="Narrow the time span to look closely.")
+    never = []  # cues the app could not see at any time: one line, not a chart all in "can't see"
     for cue in shown_cues(profile or rec.profile):
         spec = BY_ID[cue]
         rows = df[df.cue == spec.short]
+        if not rows.kind.isin(["signal", "episode"]).any() and not ((rows.kind == "mark") & (rows.text == spec.short)).any():
+            never.append(spec)
+            continue
         st.markdown(f"**{spec.short}** <span style='color:#868e96'>· {spec.label.lower()} · in {spec.unit}</span>",
                     unsafe_allow_html=True)
         chart = cue_chart(rows, spec.unit, (lo, hi), seekable=video is not None)
@@ -194,6 +198,10 @@ else:
             st.session_state[f"picked-{cue}"] = starts
             seek(max(0.0, float(starts[0]) - LEAD_S))
             st.rerun()
+    if never:
+        st.caption(":material/visibility_off: No chart for " + ", ".join(f"{x.short} (needs {x.needs})" for x in never)
+                   + f": the app could not see what {'it needs' if len(never) == 1 else 'they need'} at any time in "
+                   "this session.")
     st.caption("Each row is one cue in its own unit, compared with your partner's baseline, along the session "
                "time. The line is the signal (gaps where the app could not see); once past the dashed threshold "
                "for long enough, it counts as a change."
