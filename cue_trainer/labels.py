@@ -36,6 +36,8 @@ def cue_named(name: str) -> str | None:
 
 #: Most labels one file may hold; a larger one is refused in one sentence rather than filling memory.
 MAX_LABELS = 100_000
+#: The longest header line read (a tier file\'s header is a few dozen characters).
+MAX_LINE_CHARS = 100_000
 
 
 def read_labels(path: str | os.PathLike, *, session_end_s: float | None = None, allow_empty: bool = False) -> list[Label]:
@@ -60,12 +62,18 @@ def read_labels(path: str | os.PathLike, *, session_end_s: float | None = None, 
             return _parse(path, f, session_end_s, allow_empty)
     except FileNotFoundError:
         raise InputError(f"There is no label file at {path}.") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
+    except csv.Error as e:  # a field longer than csv's limit, or a broken quote
+        what = (f"a line longer than {csv.field_size_limit():,} characters" if "field larger" in str(e) else
+                f"a line it cannot parse ({e})")
+        raise InputError(f"The label file {path} has {what}; it is not a tier or label file.") from None
+    except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"The label file {path} cannot be read ({e.__class__.__name__}).") from None
 
 
 def _parse(path: Path, f, session_end_s: float | None, allow_empty: bool) -> list[Label]:
-    first_line = f.readline()
+    first_line = f.readline(MAX_LINE_CHARS + 1)
+    if len(first_line) > MAX_LINE_CHARS:
+        raise InputError(f"{path} has a line longer than {MAX_LINE_CHARS:,} characters; it is not a tier or label file.")
     delimiter = "\t" if "\t" in first_line else ","
     header = [c.strip() for c in next(csv.reader([first_line], delimiter=delimiter), [])]
     columns = set(header)
@@ -77,7 +85,8 @@ def _parse(path: Path, f, session_end_s: float | None, allow_empty: bool) -> lis
         raise InputError(
             f"{path} has neither tier columns (tier, begin, end, annotation) nor label columns (cue, start_s, end_s)."
         )
-    out = []
+    out: list[Label] = []
+    lines: list[int] = []
     for line, row in enumerate(rows, start=2):
         if tiers:
             tier = (row["tier"] or "").strip()
@@ -106,8 +115,18 @@ def _parse(path: Path, f, session_end_s: float | None, allow_empty: bool) -> lis
             raise InputError(f"{path}, line {line}: the episode starts at {s0:g} s, after the session's end "
                              f"({session_end_s:.1f} s); is it the right session?")
         out.append(Label(cue, s0, s1, str(path)))
+        lines.append(line)
         if len(out) > MAX_LABELS:
             raise InputError(f"{path} holds more than {MAX_LABELS:,} labels; split it into one file per session.")
     if not out and not allow_empty:
         raise InputError(f"{path} holds no cue labels.")
+    # Two episodes of one cue that overlap are one change, or a mistake: refused, so that a change
+    # is never counted twice (nor half of it missed) without a word.
+    order = sorted(range(len(out)), key=lambda i: (out[i].cue, out[i].start_s))
+    for i, j in zip(order, order[1:]):
+        a, b = out[i], out[j]
+        if a.cue == b.cue and b.start_s < a.end_s:
+            raise InputError(f"{path}, lines {min(lines[i], lines[j])} and {max(lines[i], lines[j])}: two {a.cue} "
+                             f"episodes overlap ({a.start_s:g}–{a.end_s:g} s and {b.start_s:g}–{b.end_s:g} s); make "
+                             "them one episode, or correct the times.")
     return sorted(out, key=lambda x: (x.start_s, x.cue))

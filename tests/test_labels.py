@@ -34,9 +34,15 @@ def test_labels_round_trip_through_the_review_tier_file(clip, tmp_path):
         ("cue,start_s,end_s\nhead_down,5,2\n", r"line 2: an episode must start at or after 0 s and end after"),
         ("a,b\n1,2\n", r"has neither tier columns"),
         ("tier\tbegin\tend\tannotation\npractitioner marks\t1\t1\tx\n", r"holds no cue labels"),
+        # Issue 21, item 14: overlapping episodes of one cue are refused, naming the lines; huge lines too.
+        ("cue,start_s,end_s\nhead_down,5,9\nleaning_back,6,7\nhead_down,8,12\n",
+         r"lines 2 and 4: two head_down episodes overlap \(5–9 s and 8–12 s\); make them one episode"),
+        ("cue" + "x" * 200_000 + ",start_s\n", r"has a line longer than 100,000 characters; it is not a tier"),
+        ("cue,start_s,end_s\nhead_down,1," + "9" * 200_000 + "\n", r"has a line longer than 131,072 characters"),
     ],
 )
 def test_bad_label_files_are_one_sentence(tmp_path, content, message):
+    """Each bad file is one sentence naming what is wrong (and where)."""
     path = tmp_path / "labels.csv"
     path.write_text(content)
     with pytest.raises(InputError, match=message):
