@@ -171,6 +171,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sessions ADD COLUMN practised_on INTEGER REFERENCES sessions(id);
     ALTER TABLE sessions ADD COLUMN seeked INTEGER;
     CREATE INDEX sessions_practised_on ON sessions (practised_on);
+    """
+    # ...and a row still "recording" from before v3 has no owner start time: a process that has its
+    # id today is another program (it kept such a row "recording" for ever, and undeletable).
+    """
+    UPDATE sessions SET status = 'incomplete',
+        note = COALESCE(note, 'This session never ended cleanly; it holds what was recorded until then.')
+    WHERE status = 'recording' AND owner_started IS NULL;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,5 @@
 """Session store on a real SQLite file."""
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -144,6 +145,30 @@ def test_a_version_1_store_is_migrated_and_keeps_its_sessions(home):
     assert info.status == "complete"
     assert store.set_labels(info.id, [Label("head_down", 1.0, 2.0)]) == 1
     assert store.labels(info.id) == [Label("head_down", 1.0, 2.0)]
+
+
+def test_a_row_recording_since_before_v3_under_a_live_process_id_ends_as_incomplete_and_can_be_deleted(home):
+    """Issue 21, item 17: its owner's id belongs to a live process (this one) but nothing says it
+    is the same process; it was "recording" for ever and could not be deleted."""
+    import os
+
+    from cue_trainer.store import MIGRATIONS
+
+    home.mkdir(parents=True)
+    db = sqlite3.connect(home / "sessions.sqlite3")
+    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db.execute("INSERT INTO sessions (started_at, status, source, profile_toml, owner_pid, owner_host)"
+               " VALUES ('2026-01-01', 'recording', 'live', '', ?, ?)", (os.getpid(), socket.gethostname()))
+    db.commit()
+    db.close()
+    store = SessionStore(home)
+    (info,) = store.sessions()
+    assert info.status == "incomplete" and "never ended cleanly" in info.note
+    store.delete_session(info.id)
+    assert store.sessions() == []
+    # A session recorded now, by this process, is still "recording" (the migration ran once).
+    sid = store.create_session(source="live", profile_toml="")
+    assert store.session(sid).status == "recording"
 
 
 def test_typed_readers_decode_rows_by_name(home):
