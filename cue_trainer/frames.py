@@ -175,7 +175,7 @@ class VideoFileSource:
                 if not ok:
                     break
                 next_t += step
-                yield Frame(t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                yield Frame(t, cv2.cvtColor(fit(bgr), cv2.COLOR_BGR2RGB))
         finally:
             cap.release()
 
@@ -189,6 +189,20 @@ class VideoFileSource:
         for _ in range(index):
             if not cap.grab():
                 return
+
+
+#: The longest side of a frame as analysed: larger pictures are scaled down on reading (the models
+#: work on far smaller inputs; a 10000×10000 video otherwise holds gigabytes of frames).
+MAX_SIDE = 1920
+
+
+def fit(bgr: np.ndarray) -> np.ndarray:
+    """``bgr`` scaled down (area averaging) so that its longer side is at most ``MAX_SIDE``."""
+    h, w = bgr.shape[:2]
+    if max(h, w) <= MAX_SIDE:
+        return bgr
+    k = MAX_SIDE / max(h, w)
+    return cv2.resize(bgr, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
 
 
 def chunk_index(t: float, chunk_s: float | None) -> int:

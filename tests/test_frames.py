@@ -58,3 +58,23 @@ def test_missing_camera_is_one_clear_sentence():
 
     with pytest.raises(InputError, match=r"^No camera answered at index 9; check that it is connected and not in use\.$"):
         CameraSource(9)
+
+
+def test_a_huge_picture_is_scaled_down_on_reading(tmp_path):
+    """Issue 21, item 14: a 4000x3000 video's frames reach the models at most MAX_SIDE wide, so that
+    a huge picture costs the memory of one decoded frame, not of every frame kept at full size."""
+    from cue_trainer.frames import MAX_SIDE
+
+    path = tmp_path / "huge.avi"
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (4000, 3000))
+    assert out.isOpened()
+    for i in range(3):
+        frame = np.zeros((3000, 4000, 3), np.uint8)
+        frame[:, : 1000 * (i + 1)] = 200
+        out.write(frame)
+    out.release()
+    frames = list(VideoFileSource(path))
+    assert len(frames) == 3
+    assert {f.rgb.shape for f in frames} == {(MAX_SIDE * 3 // 4, MAX_SIDE, 3)}
+    # The picture is the same, smaller: the bright part grows by a quarter of the width each frame.
+    assert [round(float((f.rgb[:, :, 0] > 100).mean()), 2) for f in frames] == [0.25, 0.5, 0.75]
