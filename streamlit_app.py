@@ -3,6 +3,6 @@ installed package, cue_trainer/app/entry.py), with this folder's .streamlit/conf
 finds the app by the ``st.App(...)`` written in the file it runs, so it is written here too."""
 import streamlit as st
 
-from cue_trainer.app.server import MIDDLEWARE, SCRIPT
+from cue_trainer.app.server import MIDDLEWARE, SCRIPT, lifespan
 
-app = st.App(SCRIPT, middleware=MIDDLEWARE)
+app = st.App(SCRIPT, middleware=MIDDLEWARE, lifespan=lifespan)

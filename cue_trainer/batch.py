@@ -167,16 +167,40 @@ def process_many(
             ledger.record(_one(v, *args))
     else:
         tries: dict[str, int] = {}
+        first = _last_session_id(home) + 1
         while todo:
             todo = _pool_round(todo, args, workers, ledger.record, tries)
+            _drop_partial(home, first, todo)
     return ledger.items()
+
+
+def _last_session_id(home: str | os.PathLike) -> int:
+    store = SessionStore(home)
+    try:
+        return max((s.id for s in store.sessions()), default=0)
+    finally:
+        store.close()
+
+
+def _drop_partial(home: str | os.PathLike, first_id: int, videos: list[str]) -> None:
+    """Remove the sessions this batch began (ids from ``first_id``) of ``videos`` that a broken pool
+    left incomplete: each is analysed again from its start, and one video is one session."""
+    wanted = set(videos)
+    store = SessionStore(home)
+    try:
+        for s in store.sessions():
+            if s.id >= first_id and s.source_path in wanted and s.status == "incomplete" and not s.attempt:
+                store.delete_session(s.id)
+    finally:
+        store.close()
 
 
 def _pool_round(todo: list[str], args: tuple, workers: int, record, tries: dict[str, int]) -> list[str]:
     """Process ``todo`` on a pool of worker processes; returns the videos to try again in a new pool.
 
     A worker that dies (killed, out of memory) breaks the whole pool: every video still in it is
-    tried once more in a fresh pool; one that was in a broken pool twice is reported as failed.
+    tried once more in a fresh pool (the partial sessions it left are removed first); one that was in
+    a broken pool twice is reported as failed.
     """
     # "spawn": forking a process that already runs MediaPipe's threads crashes the children.
     spawn = multiprocessing.get_context("spawn")

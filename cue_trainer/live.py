@@ -1,6 +1,6 @@
 """A live practice session: the analysis of one webcam stream, shared by two threads.
 
-Owns: ``LiveSession`` and ``LiveSnapshot``. The video worker thread calls ``process`` for each
+Owns: ``LiveSession``, ``LiveSnapshot`` and ``end_running`` (a process that stops ends its sessions truthfully). The video worker thread calls ``process`` for each
 frame; the page calls the controls (``mark``, ``pause``, ``stop``, …) and reads ``snapshot()``.
 One lock guards the analysis; MediaPipe runs outside it, so the page never waits for a model.
 Imports: analysis, catalogue, cues, detector, features, footage, frames, framing,
@@ -12,6 +12,7 @@ import logging
 import math
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -77,6 +78,25 @@ class LiveSnapshot:
         return 0.0 if self.frames_received == 0 else 1.0 - self.frames_analysed / self.frames_received
 
 
+#: What a session still recording says when its app process was told to stop (SIGTERM, Ctrl-C).
+STOPPED_NOTE = ("The app was stopped while this session was being recorded; it holds what was recorded until "
+                "then.")
+#: The live sessions this process is recording (a session leaves it when it ends).
+_RUNNING: "weakref.WeakSet[LiveSession]" = weakref.WeakSet()
+
+
+def end_running(note: str = STOPPED_NOTE) -> list[int]:
+    """End every live session this process is still recording, as incomplete with ``note`` (the
+    app's server calls it as it shuts down); returns their ids."""
+    ended = []
+    for live in list(_RUNNING):
+        try:
+            ended.append(live.stop(status="incomplete", note=note))
+        except Exception:  # noqa: BLE001 - shutting down: end the others all the same
+            logger.exception("could not end live session %s", live.session_id)
+    return ended
+
+
 class LiveSession:
     """One live practice session, recorded in ``store`` from construction until ``stop``.
 
@@ -138,6 +158,7 @@ class LiveSession:
         self._ended = False
         self._error: str | None = None
         self.last_landmarks: Landmarks | None = None
+        _RUNNING.add(self)
         self.footage: FootageWriter | None = None
         if record:
             path = store.video_file(self.session_id, ".webm")
@@ -260,6 +281,7 @@ class LiveSession:
             if self._ended:
                 return self.session_id
             self._ended = True
+            _RUNNING.discard(self)
             if self._analysis.phase == "paused":
                 self._analysis.resume(self.now())
             self._analysis.finish()

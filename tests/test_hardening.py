@@ -363,6 +363,12 @@ def test_a_video_processed_by_relative_path_is_not_processed_again(clip, tmp_pat
     assert out.returncode == 0 and out.stdout.split()[0] == "skipped", out.stdout
 
 
+def recording(home: Path) -> int:
+    """How many sessions of the store in ``home`` are being recorded now."""
+    with SessionStore(home) as store:
+        return sum(s.status == "recording" for s in store.sessions())
+
+
 @pytest.mark.slow
 def test_a_killed_worker_does_not_abort_the_batch(long_clip, tmp_path):
     folder = tmp_path / "videos"
@@ -372,7 +378,12 @@ def test_a_killed_worker_does_not_abort_the_batch(long_clip, tmp_path):
     proc = subprocess.Popen([sys.executable, "pipelines/process_folder.py", str(folder), "--workers", "2",
                              "--home", str(tmp_path / "home")], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(8)  # the workers are analysing
+    # Once both workers are analysing (their sessions are in the store), one of them is killed.
+    home = tmp_path / "home"
+    deadline = time.monotonic() + 300
+    while not (home.exists() and recording(home) == 2):
+        assert proc.poll() is None and time.monotonic() < deadline, "the workers never started analysing"
+        time.sleep(0.2)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
     workers = [int(c) for c in children
                if "spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace")]
@@ -382,8 +393,10 @@ def test_a_killed_worker_does_not_abort_the_batch(long_clip, tmp_path):
     assert "Traceback" not in err and "BrokenProcessPool" not in err, err
     rows = [line.split() for line in out.splitlines()]
     assert sorted(r[1].rsplit("/", 1)[1] for r in rows) == ["a.mp4", "b.mp4", "c.mp4"]  # each reported
-    complete = [s for s in SessionStore(tmp_path / "home").sessions() if s.status == "complete"]
-    assert sorted(Path(s.source_path).name for s in complete) == ["a.mp4", "b.mp4", "c.mp4"]  # retried
+    sessions = SessionStore(tmp_path / "home").sessions()
+    assert sorted(Path(s.source_path).name for s in sessions if s.status == "complete") == ["a.mp4", "b.mp4", "c.mp4"]
+    # Issue 21, item 13: one session per video; the partial ones the broken pool left are gone.
+    assert len(sessions) == 3, [(s.id, s.source_path, s.status) for s in sessions]
 
 
 # -- 10. tune.py refuses instead of writing a useless profile ---------------------------------------

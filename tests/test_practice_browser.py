@@ -17,6 +17,7 @@ import pytest
 
 from cue_trainer.app.live_panels import MARKS_AFTER_BASELINE
 from cue_trainer.catalogue import MARKABLE
+from cue_trainer.live import STOPPED_NOTE
 from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore
 from cue_trainer.videos import VIDEO_SUFFIXES
@@ -490,6 +491,25 @@ def test_recording_when_both_opt_in_is_a_playable_video_that_goes_with_the_sessi
     assert abs(times[-1] - t[-1]) <= 1.0  # the video's time is the session clock
     assert run_cli("sessions", "delete", str(sid), home=home).returncode == 0
     assert not video.exists()
+
+
+def test_a_server_told_to_stop_ends_its_live_session_truthfully(fake_webcam, tmp_path):
+    """Issue 21, item 12: SIGTERM during a live stream ends the session as incomplete, saying why,
+    with no traceback in the server's output."""
+    home = tmp_path / "home"
+    servers: list = []
+    log = ARTIFACTS / "practice-sigterm-server.log"
+    with app_server(home, log, servers) as url, chromium(fake_webcam) as browser:
+        page = open_practice(browser, url, LAPTOP)
+        start(page)
+        statuses = poll(page, 3, lambda status: None)
+        sid = statuses[-1]["session"]
+        servers[0].send_signal(signal.SIGTERM)
+        servers[0].wait(timeout=60)
+    info = SessionStore(home).session(sid)
+    assert info.status == "incomplete" and info.note == STOPPED_NOTE, info
+    assert info.duration_s is not None and info.duration_s >= 3.0
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
 def test_a_killed_server_leaves_a_recording_that_plays_up_to_the_kill(fake_webcam, tmp_path):

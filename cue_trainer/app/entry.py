@@ -7,6 +7,6 @@ Owns: ``app``. Imports: app.server.
 """
 import streamlit as st
 
-from cue_trainer.app.server import MIDDLEWARE, SCRIPT
+from cue_trainer.app.server import MIDDLEWARE, SCRIPT, lifespan
 
-app = st.App(SCRIPT, middleware=MIDDLEWARE)
+app = st.App(SCRIPT, middleware=MIDDLEWARE, lifespan=lifespan)

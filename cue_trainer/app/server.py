@@ -1,7 +1,8 @@
 """The app's web server: Streamlit's pages, answered for this computer's own browser only.
 
 Owns: ``SCRIPT`` (the Streamlit script the server runs), ``LoopbackOnly``, the guard in front
-of every request, and ``MIDDLEWARE`` (that guard, as ``st.App`` takes it). Imports: nothing of ours (Starlette's types only).
+of every request, and ``MIDDLEWARE`` (that guard, as ``st.App`` takes it), and ``lifespan`` (what the server does
+as it stops). Imports: nothing of ours (Starlette's types only; the live module only if loaded).
 
 The server listens on 127.0.0.1 only, but that alone does not keep other sites out: a page in the
 same browser can open a websocket to it, and a page whose own name was made to resolve to
@@ -14,7 +15,9 @@ sees it, so nothing is looked up.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -86,3 +89,17 @@ class LoopbackOnly:
 
 #: The guard as ``st.App(SCRIPT, middleware=MIDDLEWARE)`` takes it (app.entry and streamlit_app.py).
 MIDDLEWARE = [Middleware(LoopbackOnly)]
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app):
+    """The server's life, as ``st.App(..., lifespan=lifespan)`` takes it: when it is told to stop
+    (SIGTERM, Ctrl-C), each live session still recording ends as incomplete and says why, rather
+    than staying "recording" with no word."""
+    yield
+    live = sys.modules.get("cue_trainer.live")  # loaded once a session ran; nothing to end before
+    if live is not None:
+        ended = live.end_running()
+        if ended:
+            logger.warning("The app stopped while recording session(s) %s; they are kept as incomplete.",
+                           ", ".join(map(str, ended)))

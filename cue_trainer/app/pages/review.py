@@ -42,7 +42,10 @@ sid = st.selectbox("Session", ids, index=index, format_func=lambda i: describe(b
 st.query_params["session"] = str(sid)
 rec = Recording.load(store, sid)  # the whole session, read once per page run
 info = rec.info
-if info.status != "complete" or info.note:
+if info.status == "recording":
+    st.info("This session is still being recorded (in another tab or window): the Review shows what is stored so "
+            "far.")
+elif info.status != "complete" or info.note:
     st.warning(plain(info.note) if info.note else "This session never ended cleanly; it holds what was recorded until then.")
 head = st.container()  # the headline, written once the score is known
 # What the camera missed, under the headline: one line each, the details folded.
