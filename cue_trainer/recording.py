@@ -167,9 +167,12 @@ class Recording:
     def watched_until(self) -> float:
         """How far the practitioner watched: an attempt's video may be finished early (changes
         after that point are not theirs to notice); a session's whole length otherwise."""
-        if self.info.attempt and self.info.status == "complete" and self.info.duration_s is not None:
+        if not self.info.attempt:
+            return math.inf
+        if self.info.status == "complete" and self.info.duration_s is not None:
             return float(self.info.duration_s)
-        return math.inf
+        # Still practising, or broken off (a closed tab): as far as the marks show it was watched.
+        return max((m.t for m in self.marks), default=0.0)
 
     @property
     def unscored(self) -> list[Span]:
@@ -182,8 +185,8 @@ class Recording:
             at = s.end_s
         if at < math.inf:
             out.append((at, math.inf))
-        if self.watched_until < math.inf:
-            out.append((self.watched_until, math.inf))
+        if self.watched_until < math.inf:  # a mark at the very end still counts
+            out.append((math.nextafter(self.watched_until, math.inf), math.inf))
         return out
 
     def _watched(self, events: list[CueEvent]) -> list[CueEvent]:

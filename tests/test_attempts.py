@@ -177,3 +177,14 @@ def test_cli_show_and_score_an_attempt(video):
     app, labels = scored.split("Against careful labels")
     assert app.startswith("Against the app") and "You noticed 1 of 1 change" in app
     assert "You noticed 1 of 2 changes" in labels
+
+
+def test_an_attempt_broken_off_is_scored_up_to_its_last_mark(video):
+    store, sid = video
+    a = Attempt(store, sid, practitioner="Bo", mode="quiz")
+    a.take([{"t": 8.0, "cue": None, "note": "watching"}])  # then the tab was closed: never finished
+    rec = Recording.load(store, a.id)
+    assert rec.watched_until == 8.0
+    assert rec.score()[-1].episodes == 0  # the change from 10 s had not come yet
+    a.take([{"t": 8.0, "cue": None, "note": "watching"}, {"t": 12.0, "cue": "slumped_posture"}])
+    assert Recording.load(store, a.id).score()[-1].hits == 1
