@@ -154,6 +154,14 @@ def _checked(where: str, prefix: str, table: dict, constraints: dict) -> dict:
     return out
 
 
+def fitting_hysteresis(cue: str, threshold: float, hysteresis: float) -> float:
+    """``hysteresis``, or half of ``threshold`` where it would not be smaller than the threshold of a
+    cue that fires above it (what ``parse_profile`` refuses): a sweep to low thresholds uses it."""
+    if BY_ID[cue].direction == "above" and hysteresis >= threshold > 0:
+        return threshold / 2
+    return hysteresis
+
+
 def parse_profile(text: str, *, origin: str = "the profile", base: Profile | None = None) -> Profile:
     """Parse and validate profile TOML; values it leaves out come from ``base`` (the defaults).
 
@@ -179,6 +187,12 @@ def parse_profile(text: str, *, origin: str = "the profile", base: Profile | Non
         constraints = {key: make(BY_ID[cue]) for key, make in CUE_CONSTRAINTS.items()}
         values = _checked(origin, f"cues.{cue}.", _table(origin, f"cues.{cue}", table), constraints)
         settings[cue] = replace(settings[cue], **values)
+        spec, cs = BY_ID[cue], settings[cue]
+        if spec.direction == "above" and cs.hysteresis >= cs.threshold > 0:
+            raise ProfileError(
+                f"In {origin}, cues.{cue}.hysteresis ({cs.hysteresis:g}) must be smaller than its threshold "
+                f"({cs.threshold:g}): an episode ends when the signal falls back below threshold − hysteresis, "
+                f"and {cs.threshold - cs.hysteresis:g} would keep it going long after the change.")
     return Profile(
         name=meta.get("name", base.name),
         description=meta.get("description", base.description),

@@ -23,7 +23,7 @@ from sklearn.metrics import precision_recall_curve, precision_recall_fscore_supp
 
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.cues import CUE_INDEX, SIGN
-from cue_trainer.profiles import Profile
+from cue_trainer.profiles import Profile, fitting_hysteresis
 from cue_trainer.records import CueEvent
 from cue_trainer.recording import Recording
 from cue_trainer.scoring import LABEL_TOLERANCE_S, SCORE_TOLERANCE_S, match
@@ -69,7 +69,8 @@ def metrics(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 def session_counts(rec: Recording, cue: str, thresholds: list[float], hysteresis: float, bridge_s: float,
                    min_duration_s: float, true: list[tuple[float, float]], kind: Truth, tolerance_s: float) -> np.ndarray:
     """(hits, false alarms, misses) of one session for each threshold: (len(thresholds), 3) ints."""
-    return np.array([counts(rec.detect(cue, thr, hysteresis, min_duration_s, bridge_s), true, kind, tolerance_s)
+    return np.array([counts(rec.detect(cue, thr, fitting_hysteresis(cue, thr, hysteresis), min_duration_s, bridge_s),
+                            true, kind, tolerance_s)
                      for thr in thresholds], int).reshape(len(thresholds), 3)
 
 
@@ -177,7 +178,9 @@ def pr_curve(recordings: list[Recording], cue: str) -> pd.DataFrame:
 
 def tuned_profile(profile: Profile, cue: str, point: pd.Series, *, name: str | None = None) -> Profile:
     """``profile`` with ``cue`` set to the chosen operating point (validated like a file)."""
-    tuned = profile.with_cue(cue, threshold=float(point.threshold), min_duration_s=float(point.min_duration_s))
+    threshold = float(point.threshold)
+    hysteresis = fitting_hysteresis(cue, threshold, profile.cues[cue].hysteresis)  # as the sweep used it
+    tuned = profile.with_cue(cue, threshold=threshold, hysteresis=hysteresis, min_duration_s=float(point.min_duration_s))
     return tuned if name is None else replace(tuned, name=name)
 
 

@@ -48,6 +48,9 @@ def test_round_trip_through_toml(tmp_path):
         ("[colours]\nred = 1\n", r"colours is not a known setting"),
         # not TOML at all
         ("threshold = = 2\n", r"is not valid TOML"),
+        # Issue 21, item 14: an episode that would not end where the change does
+        ("[cues.leaning_back]\nthreshold = 0.1\nhysteresis = 0.3\n",
+         r"cues\.leaning_back\.hysteresis \(0\.3\) must be smaller than its threshold \(0\.1\)"),
     ],
 )
 def test_invalid_profiles_are_refused_with_the_key(tmp_path, text, message):
@@ -55,6 +58,12 @@ def test_invalid_profiles_are_refused_with_the_key(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ProfileError, match=message):
         load_profile(path)
+
+
+def test_a_hysteresis_larger_than_the_threshold_is_fine_for_a_cue_that_fires_below_it(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text("[cues.face_touching]\nthreshold = 0.05\nhysteresis = 0.2\n")  # ends above 0.25: fine
+    assert load_profile(path).cues["face_touching"].hysteresis == 0.2
 
 
 def test_missing_profile_file(tmp_path):

@@ -143,3 +143,18 @@ def test_tune_refuses_unbounded_or_meaningless_settings_in_one_sentence(home, ar
                      "--out", str(out), *args)
     assert ran.returncode == 2 and says in ran.stderr and "Traceback" not in ran.stderr, ran.stderr
     assert not out.exists()
+
+
+def test_a_threshold_tuned_below_the_hysteresis_gets_a_fitting_one():
+    """A sweep may reach thresholds under the profile's hysteresis (slumped: 0.05 against 0.08): the
+    sweep and the written profile use half the threshold there, which the profile check accepts."""
+    import pandas as pd
+
+    from cue_trainer.profiles import default_profile
+    from cue_trainer.tuning import tuned_profile
+
+    profile = tuned_profile(default_profile(), "slumped_posture",
+                            pd.Series({"threshold": 0.05, "min_duration_s": 2.0}))
+    assert (profile.cues["slumped_posture"].threshold, profile.cues["slumped_posture"].hysteresis) == (0.05, 0.025)
+    kept = tuned_profile(default_profile(), "slumped_posture", pd.Series({"threshold": 0.3, "min_duration_s": 2.0}))
+    assert kept.cues["slumped_posture"].hysteresis == default_profile().cues["slumped_posture"].hysteresis
