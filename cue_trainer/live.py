@@ -3,7 +3,7 @@
 Owns: ``LiveSession``, ``LiveSnapshot`` and ``end_running`` (a process that stops ends its sessions truthfully). The video worker thread calls ``process`` for each
 frame; the page calls the controls (``mark``, ``pause``, ``stop``, …) and reads ``snapshot()``.
 One lock guards the analysis; MediaPipe runs outside it, so the page never waits for a model.
-Imports: analysis, catalogue, cues, detector, features, footage, frames, framing,
+Imports: analysis, catalogue, clock, cues, detector, features, footage, frames, framing,
 landmarks, profiles, records, store. Never streamlit.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Callable
 
 from cue_trainer.analysis import Analysis
 from cue_trainer.catalogue import BY_ID
+from cue_trainer.clock import format_clock
 from cue_trainer.cues import CueState
 from cue_trainer.features import FEATURES
 from cue_trainer.footage import FootageWriter
@@ -27,7 +28,7 @@ from cue_trainer.detector import LandmarkDetector
 from cue_trainer.landmarks import Landmarks
 from cue_trainer.profiles import Profile
 from cue_trainer.records import Response, Suggestion
-from cue_trainer.store import SessionStore
+from cue_trainer.store import SessionStore, StoreFault, explain
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ class LiveSession:
         self._partner_seen = False
         self._ended = False
         self._error: str | None = None
+        self._fault: str | None = None
         self.last_landmarks: Landmarks | None = None
         _RUNNING.add(self)
         self.footage: FootageWriter | None = None
@@ -195,7 +197,11 @@ class LiveSession:
         with self._lock:
             if self._ended or self._analysis.phase == "paused":
                 return None
-            result = self._analysis.step(lm)
+            try:
+                result = self._analysis.step(lm)  # writes to the store (committed every half second)
+            except StoreFault as e:  # disk full, store damaged or removed: say so, end truthfully
+                self._fault_at(e)
+                return None
             self._analysed += 1
             self._last_t = t
             self._calibration_left = result.calibration_left_s
@@ -207,6 +213,20 @@ class LiveSession:
             self.footage.write(rgb, t)  # queued: the encoder runs on its own thread
         self.last_landmarks = lm
         return lm
+
+    def _fault_at(self, e: Exception) -> None:
+        """The store failed under the analysis (called with the lock held): the session ends here,
+        keeping what was committed, and says why."""
+        logger.warning("live session %d: the store failed (%s)", self.session_id, e)
+        self._fault = (f"Recording stopped at {format_clock(self.now())}: {explain(e, self.store.path)} "
+                       "What was stored until then is kept, as an incomplete session.")
+        self._error = self._fault
+        self._ended = True  # still in ``_RUNNING``: closed when the store can take it (Stop, shutdown)
+
+    @property
+    def fault(self) -> str | None:
+        """Why the store could not record the session to its end, or None."""
+        return self._fault
 
     def count_dropped(self) -> None:
         """A frame that arrived while analysis was busy and was skipped."""
@@ -249,7 +269,12 @@ class LiveSession:
         if cue is not None and cue not in BY_ID:
             raise ValueError(f"cue must be one of the catalogue's ids, but got {cue!r}")
         t = self.now()
-        self.store.add_mark(self.session_id, t, cue, note or None)
+        try:
+            self.store.add_mark(self.session_id, t, cue, note or None)
+        except StoreFault as e:  # the page shows why (``fault``) instead of a traceback
+            with self._lock:
+                if self._fault is None:
+                    self._fault_at(e)
         return t
 
     def respond(self, suggestion_id: int, response: Response) -> None:
@@ -278,14 +303,30 @@ class LiveSession:
     def stop(self, *, status: str = "complete", note: str | None = None) -> int:
         """End the session in the store (idempotent); returns its id."""
         with self._lock:
-            if self._ended:
+            if self._ended and self not in _RUNNING:  # ended and closed
                 return self.session_id
+            closing_fault = self._ended  # the store failed earlier: close what can still be closed
             self._ended = True
             _RUNNING.discard(self)
-            if self._analysis.phase == "paused":
-                self._analysis.resume(self.now())
-            self._analysis.finish()
-            self.store.end_session(self.session_id, duration_s=self.now(), status=status, note=note)
+            if not self.store.on_disk():  # the store's file was removed (or replaced) while recording
+                self._fault = self._fault or (
+                    f"The session store {self.store.path} was removed while this session was being recorded, so "
+                    "nothing of it could be kept.")
+            else:
+                try:
+                    if not closing_fault:
+                        if self._analysis.phase == "paused":
+                            self._analysis.resume(self.now())
+                        self._analysis.finish()
+                    if self._fault is None:
+                        self.store.end_session(self.session_id, duration_s=self.now(), status=status, note=note)
+                    else:
+                        self.store.end_session(self.session_id, duration_s=self._last_t or 0.0, status="incomplete",
+                                               note=self._fault)
+                except StoreFault as e:
+                    if self._fault is None:
+                        self._fault_at(e)
+                    _RUNNING.add(self)  # not closed yet: Stop or the app's shutdown tries again
         if self.footage is not None:
             self.footage.close()  # the frames still queued are written first
         if self._own_detector:
@@ -300,7 +341,10 @@ class LiveSession:
         if self.snapshot().frames_received > 0:
             return False
         self.stop(status="incomplete", note="No picture reached the app.")
-        self.store.delete_session(self.session_id)
+        try:
+            self.store.delete_session(self.session_id)
+        except StoreFault:  # the store failed as well: the row stays, as incomplete
+            return False
         return True
 
     def abandon(self, reason: str) -> None:

@@ -325,6 +325,19 @@ class SessionStore:
             raise InputError(f"The session store {self.path} cannot be opened ({e}).") from None
         self._pending: list[tuple] = []
         self._last_commit = time.monotonic()
+        self._inode = self._file_id()
+
+    def _file_id(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def on_disk(self) -> bool:
+        """Whether the file this store writes to is still the one at ``path`` (a file removed while
+        open takes the writes and then vanishes with them)."""
+        return self._inode is not None and self._file_id() == self._inode
 
     # -- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:

@@ -8,7 +8,7 @@ import pytest
 from tests.clips import astronaut_canvas, frame_times, place
 from cue_trainer.features import INDEX
 from cue_trainer.detector import LandmarkDetector
-from cue_trainer.live import LiveSession
+from cue_trainer.live import LiveSession, end_running
 from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore
 
@@ -186,3 +186,59 @@ def test_another_person_in_view_is_shown_and_the_partner_stays_the_one_described
     _, X = live.store.features(live.session_id)
     assert X[:25, INDEX["others_in_view"]].max() == 0 and X[-20:, INDEX["present"]].max() == 0
     assert [e.cue for e in live.store.events(live.session_id)] in ([], ["out_of_view"])
+
+
+def test_a_store_removed_while_recording_is_said_at_stop_not_saved(home, detector, photos):
+    """Issue 21, item 7: the file removed under an open store takes the writes and vanishes with
+    them; Stop says so instead of "saved"."""
+    live, clock = make(home, detector)
+    feed(live, clock, photos["steady"], 1.0, 15)
+    (home / "sessions.sqlite3").unlink()
+    feed(live, clock, photos["steady"], 1.0, 15)
+    sid = live.stop()
+    assert live.fault == (f"The session store {home / 'sessions.sqlite3'} was removed while this session was being "
+                          "recorded, so nothing of it could be kept.")
+    assert sid not in {s.id for s in SessionStore(home).sessions()}
+
+
+@pytest.mark.skipif(__import__("os").geteuid() != 0, reason="mounting a tmpfs needs root")
+def test_a_full_disk_ends_the_session_truthfully_and_keeps_what_was_stored(tmp_path, detector, photos):
+    """Issue 21, item 6: on a real tmpfs that fills up while practising, the session ends with one
+    sentence (when, why, what is kept); marks and Stop raise nothing; the rows committed stay."""
+    import subprocess
+
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)], check=True)
+    try:
+        live, clock = make(mnt, detector)
+        feed(live, clock, photos["steady"], 3.0, 15)  # past the baseline, committed
+        kept = len(SessionStore(mnt).features(live.session_id)[0])
+        assert kept > 0
+        with open(mnt / "filler", "wb") as f:  # the disk fills up
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        deadline = time.monotonic() + 120
+        while live.snapshot().phase != "ended":  # the next commit fails
+            assert time.monotonic() < deadline, "the full disk was never noticed"
+            clock.now += 1 / 15
+            live.process(photos["steady"])
+        snap = live.snapshot()
+        assert snap.error.startswith("Recording stopped at 00:0") and "The disk is full" in snap.error, snap.error
+        assert snap.error.endswith("What was stored until then is kept, as an incomplete session.")
+        live.mark("slumped_posture")  # no traceback: the mark is lost and the page says why
+        sid = live.stop()  # the disk is still full: the row cannot be closed yet
+        assert live.fault == snap.error
+        (mnt / "filler").unlink()
+        assert SessionStore(mnt).session(sid).status == "recording"  # its process (this one) still runs
+        assert sid in end_running()  # what the app does as it shuts down: now there is room
+        store = SessionStore(mnt)
+        assert len(store.features(sid)[0]) >= kept  # what was committed is kept
+        info = store.session(sid)
+        assert (info.status, info.note) == ("incomplete", snap.error)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)

@@ -15,6 +15,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from cue_trainer.app import keys, live_panels, style
 from cue_trainer.app.local_link import LocalLink
+from cue_trainer.app.plain import plain
 from cue_trainer.app.setup import current_setup, setup_panel
 from cue_trainer.app.video import PracticeProcessor, keep_webrtc_on_loopback, stream_started, take_started
 from cue_trainer.app.video_practice import RUNNING, video_practice
@@ -55,10 +56,15 @@ if st.session_state["practice_source"] == "video":
     video_practice(SessionStore(home))
     st.stop()
 ended = st.session_state.get("ended_session")
+fault = st.session_state.get("ended_fault")
 if ended is not None and not locked:
     with st.container(horizontal=True, vertical_alignment="center", key="saved"):
-        st.success(f"Session {ended} is saved.", width=260)
-        if st.button(f"Review session {ended}", type="primary", icon=":material/insights:", key="to_review"):
+        if fault:  # the store failed: say what was kept, never "saved"
+            st.warning(plain(fault))
+        else:
+            st.success(f"Session {ended} is saved.", width=260)
+        if ended in {s.id for s in SessionStore(home).sessions()} and st.button(
+                f"Review session {ended}", type="primary", icon=":material/insights:", key="to_review"):
             st.session_state["review_session"] = ended
             st.switch_page("review.py")
 setup_panel(home, current_setup(home), locked=locked)
@@ -79,6 +85,7 @@ def stop(live: LiveSession) -> None:
         st.session_state.pop("ended_session", None)
     else:
         st.session_state["ended_session"] = live.stop()
+        st.session_state["ended_fault"] = live.fault
         st.session_state.pop("no_picture", None)
     st.session_state["stop_stream"] = True
     st.session_state.pop("live_session", None)
