@@ -218,8 +218,8 @@ class LiveSession:
         """The store failed under the analysis (called with the lock held): the session ends here,
         keeping what was committed, and says why."""
         logger.warning("live session %d: the store failed (%s)", self.session_id, e)
-        self._fault = (f"Recording stopped at {format_clock(self.now())}: {explain(e, self.store.path)} "
-                       "What was stored until then is kept, as an incomplete session.")
+        self._fault = (f"Recording stopped at {format_clock(self.now())}. {explain(e, self.store.path)} "
+                       "The session is listed as incomplete.")
         self._error = self._fault
         self._ended = True  # still in ``_RUNNING``: closed when the store can take it (Stop, shutdown)
 

@@ -512,6 +512,62 @@ def test_a_server_told_to_stop_ends_its_live_session_truthfully(fake_webcam, tmp
     assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
+def test_a_full_disk_during_live_practice_ends_it_and_says_what_was_kept(fake_webcam, tmp_path):
+    """Issue 21, item 6: the data folder on a real 3 MB tmpfs that fills up while practising."""
+    home = tmp_path / "home"
+    home.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(home)], check=True)
+    log = ARTIFACTS / "practice-disk-full-server.log"
+    try:
+        with app_server(home, log) as url, chromium(fake_webcam) as browser:
+            page = open_practice(browser, url, LAPTOP)
+            start(page)
+            statuses = poll(page, CALIBRATION_S + 1, lambda status: None)
+            sid = statuses[-1]["session"]
+            with open(home / "filler", "wb") as f:  # the disk fills up
+                try:
+                    while True:
+                        f.write(b"\0" * 65536)
+                        f.flush()
+                except OSError:
+                    pass
+            notice = page.locator(".st-key-saved [data-testid=stAlert]", has_text="Recording stopped at")
+            notice.wait_for(timeout=60_000)
+            text = notice.inner_text()
+            assert "The disk is full" in text and "what was stored before is kept" in text, text
+            assert text.strip().endswith("The session is listed as incomplete.")
+            assert page.get_by_text(f"Session {sid} is saved.").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "practice-disk-full-1280.png"))
+            (home / "filler").unlink()
+        info = SessionStore(home).session(sid)
+        assert info.status == "incomplete" and info.note == text.strip(), (info, text)
+        assert SessionStore(home).features(sid)[0].size > 0  # what was stored before is kept
+        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+    finally:
+        subprocess.run(["umount", "-l", str(home)], check=False)
+
+
+def test_the_store_removed_during_a_live_stream_is_said_at_stop_never_saved(fake_webcam, tmp_path):
+    """Issue 21, item 7: the page used to say "Session 1 is saved." and then there were none."""
+    home = tmp_path / "home"
+    log = ARTIFACTS / "practice-store-removed-server.log"
+    with app_server(home, log) as url, chromium(fake_webcam) as browser:
+        page = open_practice(browser, url, LAPTOP)
+        start(page)
+        statuses = poll(page, 2, lambda status: None)
+        sid = statuses[-1]["session"]
+        for suffix in ("", "-wal", "-shm"):  # as a person tidying the data folder might
+            (home / f"sessions.sqlite3{suffix}").unlink(missing_ok=True)
+        page.locator(".st-key-stop button").click()
+        notice = page.locator(".st-key-saved [data-testid=stAlert]", has_text="was removed while this session")
+        notice.wait_for(timeout=30_000)
+        assert page.get_by_text(f"Session {sid} is saved.").count() == 0
+        assert page.locator(".st-key-to_review").count() == 0  # nothing to review
+        page.screenshot(path=str(ARTIFACTS / "practice-store-removed-1280.png"))
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+
+
 def test_a_killed_server_leaves_a_recording_that_plays_up_to_the_kill(fake_webcam, tmp_path):
     home = tmp_path / "home"
     servers: list = []

@@ -77,13 +77,14 @@ def state_text(state: CueState) -> str:
 
 
 @st.fragment(run_every=1.0)
-def status_panel(ctx, *, unconnected=None, on_no_picture=None, notice: str | None = None) -> None:
+def status_panel(ctx, *, unconnected=None, on_no_picture=None, on_fault=None, notice: str | None = None) -> None:
     """Session clock, phase and the baseline countdown; refreshes every second (the clock's tick).
 
     ``unconnected()`` finds a session whose stream has no processor (any more): one that never
     connected. With no picture after ``CONNECT_TIMEOUT_S`` it is handed to ``on_no_picture``
     (which ends it and says so) instead of waiting forever. ``notice``: what to say, before a
-    stream runs, about how the last one ended.
+    stream runs, about how the last one ended. A session the store stopped recording (disk full,
+    store removed) is handed to ``on_fault``, which ends the stream and says what was kept.
     """
     live = _live(ctx)
     if live is None and unconnected is not None:
@@ -103,6 +104,9 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None, notice: str | Non
         # The clock appears together with the mark buttons (drawn by the page's next full run), so
         # that a key pressed as soon as the clock runs always has its button.
         st.caption("Starting the session…")
+        return
+    if live.fault is not None and on_fault is not None:
+        on_fault(live)
         return
     snap = live.snapshot()
     fps = snap.frames_analysed / snap.now_s if snap.now_s > 0 else 0.0

@@ -165,7 +165,8 @@ if setup.consented:
         notice = (f"{NO_PICTURE} If this computer is offline, choose “Local link” under Camera connection above."
                   if st.session_state.get("no_picture") else None)
         live_panels.status_panel(ctx, unconnected=session_of_stream, notice=notice,
-                                 on_no_picture=lambda live: (stop(live), st.rerun(scope="app")))
+                                 on_no_picture=lambda live: (stop(live), st.rerun(scope="app")),
+                                 on_fault=lambda live: (stop(live), st.rerun(scope="app")))
         if setup.mode == "coach":
             live_panels.suggestion_panel(ctx)
         live_panels.controls_panel(ctx, on_stop=lambda live: (stop(live), st.rerun(scope="app")))
