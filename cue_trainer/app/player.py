@@ -55,8 +55,9 @@ CSS = """
 .vp-notice { padding: .4rem .7rem; border-radius: .5rem; background: #1c7ed6; color: #fff; }
 .vp-foot { display: flex; align-items: center; gap: .5rem; justify-content: space-between; color: #495057; }
 .vp-finish { font-weight: 600; }
-.vp-coach:empty { display: none; }
-.vp-coach { display: flex; flex-wrap: wrap; gap: .3rem; }
+.vp-coach { display: none; }
+/* Coach: one height whether empty or full, so that the buttons under it stay put. */
+.vp.coach .vp-coach { display: flex; flex-wrap: wrap; align-content: flex-start; gap: .3rem; min-height: 6.2rem; }
 .vp-badge { background: #fff3bf; border-radius: .4rem; padding: .15rem .5rem; font-size: .9rem; }
 .vp-suggestion { flex-basis: 100%; background: #e7f5ff; border-left: 4px solid #1c7ed6; padding: .4rem .6rem;
   border-radius: .3rem; }
@@ -86,6 +87,7 @@ export default function (component) {
     b.onclick = () => mark(k.id, null);
     return b;
   }));
+  root.classList.toggle("coach", !!data.coach);
   root.querySelector(".vp-len").textContent = data.length ? `/ ${clock(data.length)}` : "";
   const say = (text) => {
     const box = $("vp-notice");
