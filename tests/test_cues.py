@@ -10,7 +10,7 @@ from cue_trainer.baseline import Baseline
 from cue_trainer.catalogue import BY_ID, CUE_IDS
 from cue_trainer.cues import CUE_INDEX, CueEngine, CueEvent, cue_signals, detect_events
 from cue_trainer.features import FEATURES, INDEX, FeatureFrame
-from cue_trainer.profiles import default_profile
+from cue_trainer.profiles import default_profile, fitting_hysteresis
 
 PROFILE = default_profile()
 
@@ -149,10 +149,12 @@ def profiles(draw):
     p = PROFILE
     for cue in CUE_IDS:
         lo, hi = BY_ID[cue].threshold_range
+        threshold = draw(st.floats(lo, hi))
         p = p.with_cue(
             cue,
-            threshold=draw(st.floats(lo, hi)),
-            hysteresis=draw(st.floats(0, hi / 2)),
+            threshold=threshold,
+            # A hysteresis the profile check accepts (under the threshold of a cue that fires above it).
+            hysteresis=fitting_hysteresis(cue, threshold, draw(st.floats(0, hi / 2))),
             min_duration_s=draw(st.sampled_from([0.0, 0.3, 1.0, 3.0])),
             bridge_s=draw(st.sampled_from([0.0, 0.25, 1.0, 1.5])),
             enabled=draw(st.booleans()) or cue == "slumped_posture",

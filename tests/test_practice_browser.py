@@ -357,6 +357,27 @@ def test_quiz_session_on_a_phone(server, fake_webcam):
     assert seen["help"]
 
 
+def test_names_and_consent_are_kept_when_leaving_practice_and_coming_back(server):
+    """Issue 22, item 5: they were reset, and sessions were filed under "Practitioner"."""
+    url, _ = server
+    with chromium() as browser:
+        page = open_practice(browser, url, LAPTOP)
+        for label, name in (("Partner's name", "Ana"), ("Practitioner's name", "Bo")):
+            page.get_by_label(label, exact=True).fill(name)
+            page.keyboard.press("Enter")
+            wait_until_idle(page)
+        page.get_by_role("link", name="Review").click()
+        page.get_by_role("heading", name="Review").wait_for(timeout=30_000)
+        wait_until_idle(page)
+        page.get_by_role("link", name="Practice").click()
+        page.get_by_role("heading", name="Practice").wait_for(timeout=30_000)
+        wait_until_idle(page)
+        assert page.get_by_label("Partner's name", exact=True).input_value() == "Ana"
+        assert page.get_by_label("Practitioner's name", exact=True).input_value() == "Bo"
+        assert page.get_by_label("I agree to be on camera", exact=False).is_checked()
+        assert page.get_by_text("The camera starts only after both people have agreed.").count() == 0
+
+
 def test_closing_the_tab_keeps_the_session_as_incomplete(server, fake_webcam):
     url, home = server
     with chromium(fake_webcam) as browser:
