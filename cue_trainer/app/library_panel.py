@@ -11,7 +11,7 @@ from cue_trainer import InputError
 from cue_trainer.app.plain import plain
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.clock import format_clock
-from cue_trainer.library import add_to_store, cached, library_session, manifest
+from cue_trainer.library import add_to_store, cached, library_sessions, manifest
 from cue_trainer.store import SessionStore, StoreFault, explain
 
 
@@ -26,7 +26,7 @@ def clip_title(source_path: str | None) -> str | None:
 def library(store: SessionStore, *, on_ready) -> None:
     """The clips with what each holds; a button fetches and prepares one, then ``on_ready(session_id)``."""
     _, clips = manifest()
-    ready = {c.name: library_session(store, c) for c in clips}
+    ready = library_sessions(store)
     with st.expander("Practice library: real clips with carefully labelled changes", expanded=not any(ready.values()),
                      key="library"):
         st.caption("Short recordings of real people, each labelled by hand, change by change. A clip is fetched once "
@@ -40,7 +40,7 @@ def library(store: SessionStore, *, on_ready) -> None:
             row.markdown(f"**{plain(clip.title)}** · {format_clock(clip.length_s)} · "
                          + (f"{len(labels)} labelled change{'s' if len(labels) != 1 else ''} ({', '.join(cues)})"
                             if labels else "no labelled change"))
-            sid = ready[clip.name]
+            sid = ready.get(clip.name)
             if sid is not None:
                 row.button("Choose", key=f"lib-{clip.name}", on_click=on_ready, args=(sid,), icon=":material/check:")
                 continue

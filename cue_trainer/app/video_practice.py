@@ -17,6 +17,7 @@ from cue_trainer.attempts import Attempt, practisable
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.clock import format_clock
 from cue_trainer.recording import Recording
+from cue_trainer.review import review_video
 from cue_trainer.store import SessionStore, StoreFault, explain
 
 MODES = {"quiz": "Quiz", "coach": "Coach", "test": "Test run"}
@@ -95,27 +96,43 @@ def _pick(store: SessionStore) -> None:
             st.rerun()
 
 
+def _view(store: SessionStore, attempt: Attempt) -> dict | None:
+    """What the practice screen shows of the practised session (its video, length, baseline end,
+    recorded episodes): read once per attempt, not on each of the reruns every mark makes. None:
+    the video is gone."""
+    key = f"attempt-view-{attempt.id}"
+    if key not in st.session_state:
+        video, _ = review_video(store, attempt.base)
+        if video is None:
+            return None
+        rec = Recording.load(store, attempt.id)
+        st.session_state[key] = {
+            "video": str(video), "length_s": rec.duration_s,
+            "baseline_end_s": rec.stretches[0].start_s if rec.stretches else 0.0,
+            "coach": _coach_data(rec, float(st.session_state.get("suggestion_s", 20))) if attempt.mode == "coach" else None,
+            "name": clip_title(attempt.base.source_path) or attempt.base.source_path or f"session {attempt.base.id}",
+        }
+    return st.session_state[key]
+
+
 def _practise(store: SessionStore, attempt: Attempt) -> None:
-    rec = Recording.load(store, attempt.id)
-    video = next((p.video for p in practisable(store) if p.info.id == attempt.base.id), None)
-    if video is None:
+    view = _view(store, attempt)
+    if view is None:
         attempt.finish()
         st.session_state.pop(RUNNING, None)
         st.error(f"The video of session {attempt.base.id} is no longer there; attempt {attempt.id} ended.")
         return
-    baseline_end = rec.stretches[0].start_s if rec.stretches else 0.0
-    name = clip_title(attempt.base.source_path) or attempt.base.source_path or f"session {attempt.base.id}"
+    baseline_end, name = view["baseline_end_s"], view["name"]
     st.caption(f"Practising on {plain(name)} · "
                f"{MODES[attempt.mode]}" + (f" · marks count from {format_clock(baseline_end)}, after the app's "
                                           "baseline" if baseline_end else ""))
     video_col, side = st.columns([1.25, 1], gap="medium")
     with video_col, st.container(key=PLAYER_KEY):
-        st.video(str(video))
+        st.video(view["video"])
     with side:
         result = marking_panel(
-            attempt=attempt.id, length_s=rec.duration_s, baseline_end_s=baseline_end, test=attempt.mode == "test",
-            coach=_coach_data(rec, float(st.session_state.get("suggestion_s", 20))) if attempt.mode == "coach" else None,
-            on_finish=lambda: None, key=f"marking-{attempt.id}")
+            attempt=attempt.id, length_s=view["length_s"], baseline_end_s=baseline_end, test=attempt.mode == "test",
+            coach=view["coach"], on_finish=lambda: None, key=f"marking-{attempt.id}")
         try:
             attempt.take(list(result.marks or []), seeked=bool(result.seeked))
             if result.finish is not None:
