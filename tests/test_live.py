@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.clips import astronaut_canvas, frame_times, place
+from tests.processes import fill_up
 from cue_trainer.features import INDEX
 from cue_trainer.detector import LandmarkDetector
 from cue_trainer.live import LiveSession, end_running
@@ -215,13 +216,7 @@ def test_a_full_disk_ends_the_session_truthfully_and_keeps_what_was_stored(tmp_p
         feed(live, clock, photos["steady"], 3.0, 15)  # past the baseline, committed
         kept = len(SessionStore(mnt).features(live.session_id)[0])
         assert kept > 0
-        with open(mnt / "filler", "wb") as f:  # the disk fills up
-            try:
-                while True:
-                    f.write(b"\0" * 65536)
-                    f.flush()
-            except OSError:
-                pass
+        filler = fill_up(mnt)  # the disk fills up
         deadline = time.monotonic() + 120
         while live.snapshot().phase != "ended":  # the next commit fails
             assert time.monotonic() < deadline, "the full disk was never noticed"
@@ -234,7 +229,7 @@ def test_a_full_disk_ends_the_session_truthfully_and_keeps_what_was_stored(tmp_p
         live.mark("slumped_posture")  # no traceback: the mark is lost and the page says why
         sid = live.stop()  # the disk is still full: the row cannot be closed yet
         assert live.fault == snap.error
-        (mnt / "filler").unlink()
+        filler.unlink()
         assert SessionStore(mnt).session(sid).status == "recording"  # its process (this one) still runs
         assert sid in end_running()  # what the app does as it shuts down: now there is room
         store = SessionStore(mnt)

@@ -24,7 +24,7 @@ from cue_trainer.videos import VIDEO_SUFFIXES
 from tests.browser import (ARTIFACTS, BROKEN_WORDS_JS, app_server, chromium, external_requests, inside,
                            wait_until_idle)
 from tests.clips import frame_times, write_y4m
-from tests.processes import REPO, run_cli
+from tests.processes import REPO, fill_up, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -546,13 +546,7 @@ def test_a_full_disk_during_live_practice_ends_it_and_says_what_was_kept(fake_we
             start(page)
             statuses = poll(page, CALIBRATION_S + 1, lambda status: None)
             sid = statuses[-1]["session"]
-            with open(home / "filler", "wb") as f:  # the disk fills up
-                try:
-                    while True:
-                        f.write(b"\0" * 65536)
-                        f.flush()
-                except OSError:
-                    pass
+            filler = fill_up(home)  # the disk fills up
             notice = page.locator(".st-key-saved [data-testid=stAlert]", has_text="Recording stopped at")
             notice.wait_for(timeout=60_000)
             text = notice.inner_text()
@@ -560,7 +554,7 @@ def test_a_full_disk_during_live_practice_ends_it_and_says_what_was_kept(fake_we
             assert text.strip().endswith("The session is listed as incomplete.")
             assert page.get_by_text(f"Session {sid} is saved.").count() == 0
             page.screenshot(path=str(ARTIFACTS / "practice-disk-full-1280.png"))
-            (home / "filler").unlink()
+            filler.unlink()
         info = SessionStore(home).session(sid)
         assert info.status == "incomplete" and info.note == text.strip(), (info, text)
         assert SessionStore(home).features(sid)[0].size > 0  # what was stored before is kept

@@ -43,18 +43,23 @@ if (!P.__cueTrainerKeys) {
     const status = P.document.querySelector("#live-status");
     return status && BASELINE_PHASES.includes(status.dataset.phase);
   };
-  const notice = () => {
-    let box = P.document.querySelector("#mark-notice");
+  // A box of the page's own over the app (made once), centred, saying ``text``.
+  const floating = (id, css, text) => {
+    let box = P.document.querySelector(`#${id}`);
     if (!box) {
       box = P.document.createElement("div");
-      box.id = "mark-notice";
+      box.id = id;
       box.setAttribute("role", "status");
-      box.style.cssText = "position:fixed;top:4.5rem;left:50%;transform:translateX(-50%);z-index:1000;" +
-        "max-width:90vw;padding:.5rem 1rem;border-radius:.5rem;background:#1c7ed6;color:#fff;font:15px sans-serif;" +
-        "box-shadow:0 2px 8px rgba(0,0,0,.25)";
+      box.style.cssText = "position:fixed;left:50%;transform:translateX(-50%);z-index:1000;" + css;
+      box.textContent = text;
+      box.hidden = true;
       P.document.body.appendChild(box);
     }
-    box.textContent = MARKS_AFTER_BASELINE;
+    return box;
+  };
+  const notice = () => {
+    const box = floating("mark-notice", "top:4.5rem;max-width:90vw;padding:.5rem 1rem;border-radius:.5rem;" +
+      "background:#1c7ed6;color:#fff;font:15px sans-serif;box-shadow:0 2px 8px rgba(0,0,0,.25)", MARKS_AFTER_BASELINE);
     box.hidden = false;
     clearTimeout(box.timer);
     box.timer = setTimeout(() => { box.hidden = true; }, 3000);
@@ -93,19 +98,10 @@ if (!P.__cueTrainerKeys) {
       // Drawn here, in the page, not by a rerun of the app: a click on "Keys ?" while the mark
       // grid's fragment reruns twice a second could be lost, and the key with it.
       e.preventDefault();
-      let box = P.document.querySelector("#keys-help");
-      if (!box) {
-        box = P.document.createElement("div");
-        box.id = "keys-help";
-        box.setAttribute("role", "status");
-        box.style.cssText = "position:fixed;bottom:1rem;left:50%;transform:translateX(-50%);z-index:1000;" +
-          "max-width:min(40rem,92vw);padding:.6rem 1rem;border-radius:.5rem;background:#fff;color:#212529;" +
-          "font:15px/1.4 sans-serif;border:1px solid #ced4da;box-shadow:0 2px 10px rgba(0,0,0,.2)";
-        box.textContent = KEYS_HELP;
-        box.hidden = true;
-        box.onclick = () => { box.hidden = true; };
-        P.document.body.appendChild(box);
-      }
+      const box = floating("keys-help", "bottom:1rem;max-width:min(40rem,92vw);padding:.6rem 1rem;" +
+        "border-radius:.5rem;background:#fff;color:#212529;font:15px/1.4 sans-serif;border:1px solid #ced4da;" +
+        "box-shadow:0 2px 10px rgba(0,0,0,.2)", KEYS_HELP);
+      box.onclick = () => { box.hidden = true; };
       box.hidden = !box.hidden;
     }
   }, true);
