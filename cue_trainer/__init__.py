@@ -6,6 +6,7 @@ modules above it in this list (tests/test_layout.py checks it):
     catalogue, clock       what the cues are called and allowed to be; times as people read them
     records, profiles      the value types of a session; TOML thresholds, validated from a table
     partner                whom the features describe when two people are in view: chosen once, then followed
+    tiles                  a video call's shared window: its tiles, the partner's tile followed across layouts
     frames -> landmarks    video/camera frames; MediaPipe Tasks body, face and hand landmarks of the partner
                            (the only mediapipe import; the models ship in models/)
     footage                a live session's frames written to a WebM file off the analysis thread (opt-in)

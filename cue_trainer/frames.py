@@ -1,4 +1,4 @@
-"""Frame sources: video files, still images and cameras, as RGB frames on the session clock.
+"""Frames from video files, as RGB frames on the session clock (the live path's pictures come from the page: ``app.sources``).
 
 Owns: ``Frame`` and the sources that yield it. Imports: OpenCV and numpy only.
 """
@@ -8,10 +8,9 @@ import logging
 import math
 import os
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 # FFmpeg prints its own complaints ("moov atom not found") to stderr; an unreadable file gets one
 # sentence from us instead. Must be set before OpenCV opens its first file.
@@ -209,67 +208,3 @@ def chunk_index(t: float, chunk_s: float | None) -> int:
     """Which chunk of ``chunk_s`` seconds the time ``t`` falls in (0 without chunks). Frames are
     put in chunks by their time alone, so every engine cuts a video at the same frames."""
     return 0 if chunk_s is None else int(t // chunk_s)
-
-
-class ImageSource:
-    """One still image, repeated ``repeat`` times at ``fps`` (a still photo as a short clip).
-
-    Raises:
-        InputError: the file is missing or not an image.
-    """
-
-    def __init__(self, path: str | os.PathLike, *, repeat: int = 1, fps: float = 10.0) -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise InputError(f"There is no image file at {self.path}.")
-        bgr = cv2.imread(str(self.path), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise InputError(f"{self.path} is not an image this program can read.")
-        self.rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        self.repeat = repeat
-        self.fps = fps
-
-    def __iter__(self) -> Iterator[Frame]:
-        for i in range(self.repeat):
-            yield Frame(i / self.fps, self.rgb)
-
-
-class CameraSource:
-    """Frames from a local camera (OpenCV device index), stamped with a monotonic session clock.
-
-    Args:
-        index: OpenCV camera index.
-        fps: analysis rate; frames arriving faster are dropped, never queued.
-        clock: a monotonic clock in seconds (``time.monotonic`` by default).
-
-    Raises:
-        InputError: no camera answers at that index.
-    """
-
-    def __init__(
-        self, index: int = 0, *, fps: float | None = None, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.cap = cv2.VideoCapture(index)
-        if not self.cap.isOpened():
-            self.cap.release()
-            raise InputError(f"No camera answered at index {index}; check that it is connected and not in use.")
-        self.analysis_fps = fps
-        self.clock = clock
-
-    def __iter__(self) -> Iterator[Frame]:
-        start = self.clock()
-        next_t = 0.0
-        try:
-            while True:
-                ok, bgr = self.cap.read()
-                if not ok:
-                    logger.warning("The camera stopped sending frames.")
-                    break
-                t = self.clock() - start
-                if self.analysis_fps is not None:
-                    if t < next_t:
-                        continue
-                    next_t = t + 1.0 / self.analysis_fps
-                yield Frame(t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-        finally:
-            self.cap.release()

@@ -1,7 +1,8 @@
 """Framing: what the camera lets the app see, and what to change when something is hidden.
 
 Owns: ``Framing`` (per cue, the share of in-view time it could be measured; whether the picture
-looks sideways), ``framing_of``, ``combine`` and ``brief``. Imports: catalogue, features, baseline. Used at
+looks sideways), ``framing_of``, ``combine``, ``brief`` and ``small_picture`` (a call's tile too
+small for the face's cues). Imports: catalogue, features, baseline. Used at
 calibration (``analysis``), for a stored session (``Recording.framing``) and by the CLI. A cue whose landmarks are hidden is unknown, never guessed; this module says so in words
 ("hands are out of view or hidden: 'Hand at face' can't be noticed; move back a little …").
 """
@@ -12,13 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from cue_trainer.baseline import Baseline
-from cue_trainer.catalogue import BY_ID, CUE_IDS, Need
+from cue_trainer.catalogue import BY_ID, CUE_IDS, FACE, Need
 from cue_trainer.features import INDEX
 
 #: A cue measured in less than this share of the in-view time counts as hidden.
 HIDDEN_BELOW = 0.5
 #: A baseline shoulder line steeper than this (degrees) suggests a sideways picture.
 SIDEWAYS_DEG = 60.0
+#: A partner's picture (a call's tile) lower than this, in pixels, is too small for the face's cues:
+#: in a head-and-shoulders tile the eyes are then about ten pixels wide, and an eye's opening two or
+#: three, too few for the lids or the gaze to be read.
+SMALL_PICTURE_PX = 360
 
 _unknown = {f for c in BY_ID.values() if c.need for f in c.need.features} - set(INDEX)
 assert not _unknown, f"the catalogue's needs name measurements that features does not make: {sorted(_unknown)}"
@@ -61,6 +66,16 @@ class Framing:
             out.append(f"The shoulder line was {abs(self.shoulder_tilt_deg):.0f}° from horizontal in the baseline: "
                        "the picture may be sideways, or the person lying down; posture cues compare with that.")
         return out
+
+
+def small_picture(height_px: int) -> str | None:
+    """What to change when the partner's picture in a shared call window is too small for the cues
+    that need the face; None when it is large enough."""
+    if height_px >= SMALL_PICTURE_PX:
+        return None
+    names = ", ".join(f"“{BY_ID[c].short}”" for c in CUE_IDS if BY_ID[c].need is FACE and BY_ID[c].suggests)
+    return (f"The partner's picture is {height_px} px high, too small for {names} (about {SMALL_PICTURE_PX} px "
+            "are needed): switch the call to speaker view, or make the window larger.")
 
 
 def brief(framing: Framing) -> str:

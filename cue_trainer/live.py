@@ -28,7 +28,7 @@ from cue_trainer.detector import LandmarkDetector
 from cue_trainer.landmarks import Landmarks
 from cue_trainer.profiles import Profile
 from cue_trainer.records import Response, Suggestion
-from cue_trainer.store import SessionStore, StoreFault, explain
+from cue_trainer.store import Picture, SessionStore, StoreFault, explain
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,8 @@ class LiveSession:
         clock: monotonic seconds; the session clock is ``clock() - start``.
         record: write the analysed frames to a video under the data directory (``footage``), for
             the review; only when both people opted in.
+        picture: where the pictures come from, stored with the session: "camera" or "call window"
+            (a shared window or tab of a video call).
     """
 
     def __init__(
@@ -128,8 +130,10 @@ class LiveSession:
         detector: LandmarkDetector | None = None,
         clock: Callable[[], float] = time.monotonic,
         record: bool = False,
+        picture: Picture = "camera",
     ) -> None:
         self.store = store
+        self.picture = picture
         self.profile = profile
         self.mode = mode
         self.max_fps = max_fps
@@ -139,7 +143,7 @@ class LiveSession:
         self.detector = detector or LandmarkDetector()
         self.session_id = store.create_session(
             source="live", partner=partner or None, practitioner=practitioner or None, mode=mode,
-            profile_toml=profile.to_toml(), analysis_fps=max_fps,
+            profile_toml=profile.to_toml(), analysis_fps=max_fps, picture=picture,
         )
         self._start = clock()
         self._lock = threading.Lock()

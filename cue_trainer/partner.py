@@ -1,8 +1,8 @@
 """Whom the features describe when more than one person is in view: the partner who was calibrated.
 
 Owns: ``Person`` (one body and/or face found in a frame), ``people`` (pairs the bodies and faces
-the models return into people), ``owner`` (whose hand a hand is), ``thumbnail`` and ``look`` (a
-person's colours), ``PartnerTracker`` (chooses the partner once, then keeps them by place and by
+the models return into people), ``owner`` (whose hand a hand is), ``thumbnail``, ``look`` (a
+person's colours) and ``colours`` (a whole picture's, for a call's tiles), ``PartnerTracker`` (chooses the partner once, then keeps them by place and by
 looks), ``partner_of`` (a frame's ``Detections`` as the partner's ``Landmarks``) and following
 over time: the body's smoothing (``OneEuro``, ``PoseSmoother``) and ``Follower`` (both, frame
 after frame). Imports: landmarks.
@@ -98,13 +98,13 @@ def _pose_head(pose: np.ndarray, aspect: float) -> tuple[tuple[float, float], fl
     return (float(centre[0]), float(centre[1])), max(size, 0.02)
 
 
-def thumbnail(rgb: np.ndarray) -> np.ndarray:
-    """The frame ``THUMB_HEIGHT`` pixels high (its aspect kept), for ``look``."""
+def thumbnail(rgb: np.ndarray, height: int = THUMB_HEIGHT) -> np.ndarray:
+    """The frame ``height`` pixels high (its aspect kept), for ``look``."""
     h, w = rgb.shape[:2]
-    if h <= THUMB_HEIGHT:
+    if h <= height:
         return rgb
-    rows = np.linspace(0, h - 1, THUMB_HEIGHT).round().astype(int)
-    cols = np.linspace(0, w - 1, max(1, round(w * THUMB_HEIGHT / h))).round().astype(int)
+    rows = np.linspace(0, h - 1, height).round().astype(int)
+    cols = np.linspace(0, w - 1, max(1, round(w * height / h))).round().astype(int)
     return rgb[np.ix_(rows, cols)]
 
 
@@ -118,11 +118,21 @@ def look(thumb: np.ndarray, head: tuple[float, float], size: float) -> np.ndarra
     y0, y1 = (int(np.clip((head[1] + d * size) * h, 0, h)) for d in (-above, below))
     if (x1 - x0) * (y1 - y0) < 32:
         return None
-    pixels = thumb[y0:y1, x0:x1].reshape(-1, 3).astype(np.float32)
+    return _histogram(thumb[y0:y1, x0:x1])
+
+
+def colours(rgb: np.ndarray, height: int = 48) -> np.ndarray:
+    """The colours of a whole picture (a call's tile) made ``height`` pixels high, as a look is:
+    comparable with ``alike``."""
+    return _histogram(thumbnail(rgb, height))
+
+
+def _histogram(rgb: np.ndarray) -> np.ndarray:
+    pixels = rgb.reshape(-1, 3).astype(np.float32)
     total = pixels.sum(axis=1) + 1.0
     hist, _ = np.histogramdd(np.c_[pixels[:, 0] / total, pixels[:, 1] / total, pixels.max(axis=1) / 256.0],
                              bins=LOOK_BINS, range=((0, 1), (0, 1), (0, 1)))
-    return (hist / hist.sum()).ravel()
+    return (hist / max(hist.sum(), 1.0)).ravel()
 
 
 def alike(a: np.ndarray, b: np.ndarray) -> float:

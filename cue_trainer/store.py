@@ -33,6 +33,8 @@ Status = Literal["recording", "complete", "incomplete"]
 #: How a mode is written where people read it.
 MODE_WORDS = {"quiz": "quiz", "coach": "coach", "test": "test run"}
 Source = Literal["live", "video"]
+#: Where a live session's picture came from.
+Picture = Literal["camera", "call window"]
 
 logger = logging.getLogger(__name__)
 
@@ -179,11 +181,18 @@ MIGRATIONS: tuple[str, ...] = (
         note = COALESCE(note, 'This session never ended cleanly; it holds what was recorded until then.')
     WHERE status = 'recording' AND owner_started IS NULL;
     """,
+    # v9: where a live session's picture came from: "camera" (a webcam, over WebRTC or the local
+    # link) or "call window" (a shared window or tab of a video call). Older live sessions were
+    # all on a camera; videos and attempts have none.
+    """
+    ALTER TABLE sessions ADD COLUMN picture TEXT CHECK (picture IN ('camera', 'call window'));
+    UPDATE sessions SET picture = 'camera' WHERE source = 'live';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _SESSION_COLUMNS = {
     "started_at", "ended_at", "status", "source", "source_path", "partner", "practitioner", "mode", "analysis_fps",
-    "duration_s", "profile_toml", "baseline_json", "note", "practised_on", "seeked",
+    "duration_s", "profile_toml", "baseline_json", "note", "practised_on", "seeked", "picture",
 }
 
 
@@ -250,6 +259,7 @@ class SessionInfo:
     video_path: str | None = None  # the session's own video copy (under <home>/videos/), if it has one
     practised_on: int | None = None  # an attempt: the session whose video was practised on
     seeked: bool = False  # an attempt in which the video's time was moved
+    picture: Picture | None = None  # a live session's source: "camera" or "call window"
 
     @property
     def attempt(self) -> bool:
@@ -259,10 +269,12 @@ class SessionInfo:
     @property
     def kind(self) -> str:
         """What kind of session, as every page and the command line write it: "live · coach",
-        "live · quiz", "video", or for an attempt "video practice · quiz" (· coach, · test run)."""
+        "live · quiz", "video", for a partner on a video call "live · coach · video call window",
+        or for an attempt "video practice · quiz" (· coach, · test run)."""
         if self.attempt:
             return f"video practice · {MODE_WORDS.get(self.mode or '', self.mode or 'quiz')}"
-        return f"live · {self.mode}" if self.source == "live" and self.mode else self.source
+        kind = f"live · {self.mode}" if self.source == "live" and self.mode else self.source
+        return f"{kind} · video call window" if self.picture == "call window" else kind
 
     @property
     def people(self) -> str:
@@ -374,16 +386,20 @@ class SessionStore:
         mode: str | None = None,
         analysis_fps: float | None = None,
         practised_on: int | None = None,
+        picture: Picture | None = None,
     ) -> int:
         """Start a session (status "recording", owned by this process); returns its id.
-        ``practised_on``: this session is an attempt on that session's video."""
+        ``practised_on``: this session is an attempt on that session's video. ``picture``: a live
+        session's source of pictures (default: a camera)."""
+        if source == "live" and picture is None:
+            picture = "camera"
         with self._lock, self._db:
             cur = self._db.execute(
                 "INSERT INTO sessions (started_at, status, source, source_path, partner, practitioner, mode,"
-                " analysis_fps, profile_toml, owner_pid, owner_host, owner_started, practised_on)"
-                " VALUES (?, 'recording', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " analysis_fps, profile_toml, owner_pid, owner_host, owner_started, practised_on, picture)"
+                " VALUES (?, 'recording', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (_now(), source, source_path, partner, practitioner, mode, analysis_fps, profile_toml,
-                 os.getpid(), socket.gethostname(), process_started(os.getpid()), practised_on),
+                 os.getpid(), socket.gethostname(), process_started(os.getpid()), practised_on, picture),
             )
             return int(cur.lastrowid)
 
@@ -558,6 +574,7 @@ class SessionStore:
     _INFO_SQL = """
         SELECT s.id, s.started_at, s.ended_at, s.status, s.source, s.source_path, s.partner, s.practitioner,
                s.mode, s.note, s.owner_pid, s.owner_host, s.owner_started, s.video_path, s.practised_on, s.seeked,
+               s.picture,
                COALESCE(s.duration_s, (SELECT MAX(t) FROM features f WHERE f.session_id = s.id)) AS duration_s,
                (SELECT COUNT(*) FROM features f WHERE f.session_id = s.id) AS frames,
                (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id) AS events
@@ -574,7 +591,7 @@ class SessionStore:
             source=row["source"], source_path=row["source_path"], partner=row["partner"],
             practitioner=row["practitioner"], mode=row["mode"], duration_s=row["duration_s"],
             frames=row["frames"], events=row["events"], note=row["note"], video_path=row["video_path"],
-            practised_on=row["practised_on"], seeked=bool(row["seeked"]),
+            practised_on=row["practised_on"], seeked=bool(row["seeked"]), picture=row["picture"],
         )
 
     def sessions(self) -> list[SessionInfo]:

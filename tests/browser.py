@@ -93,16 +93,23 @@ def app_server(home: Path, log: Path, started: list | None = None, audit_log: Pa
 
 
 @contextlib.contextmanager
-def chromium(fake_webcam: Path | None = None):
-    """A headless Chromium (Playwright browser); with ``fake_webcam`` its camera plays that Y4M file."""
+def chromium(fake_webcam: Path | None = None, *, share_tab: str | None = None):
+    """A headless Chromium (Playwright browser); with ``fake_webcam`` its camera plays that Y4M
+    file. With ``share_tab``, a page's ``getDisplayMedia`` shares the tab of that title with no
+    dialog (Chromium's tab-capture switch; the fake media UI would share a screen instead, which
+    headless Chromium cannot, so it is left out then)."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"Browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium).")
     args = [
         "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream",
+        "--disable-sync", "--no-first-run",
     ]
+    if share_tab is not None:
+        args += [f"--auto-select-tab-capture-source-by-title={share_tab}"]
+    else:
+        args += ["--use-fake-ui-for-media-stream"]
     if fake_webcam is not None:
         args += ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={fake_webcam}"]
     with sync_playwright() as p:

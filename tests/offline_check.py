@@ -31,7 +31,7 @@ def main(webcam: Path, home: Path) -> dict:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         consent(page, url)
         # Offline, the page picks the local link by itself.
-        result["default_link"] = page.get_by_role("radio", name="Local link (works offline)").is_checked()
+        result["default_link"] = page.get_by_role("radio", name="Camera, local link (works offline)").is_checked()
         page.get_by_role("button", name="Start camera").click()
         page.locator("#live-status").wait_for(timeout=30000)
         deadline = time.monotonic() + 40
@@ -55,7 +55,7 @@ def main(webcam: Path, home: Path) -> dict:
         setup.wait_for(timeout=15000)
         if setup.get_attribute("open") is None:
             page.get_by_text("Before you start").click()
-        direct = page.get_by_text("Direct (WebRTC)")
+        direct = page.get_by_text("Camera, direct (WebRTC)")
         direct.wait_for(state="visible", timeout=15000)
         direct.click()
         wait_until_idle(page)

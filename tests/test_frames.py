@@ -5,7 +5,7 @@ import pytest
 
 from tests.clips import write_mp4
 from cue_trainer import InputError
-from cue_trainer.frames import Frame, ImageSource, VideoFileSource
+from cue_trainer.frames import Frame, VideoFileSource
 
 
 def test_analysis_rate_thins_a_30fps_file_to_10fps(tmp_path):
@@ -40,24 +40,9 @@ def test_bad_video_files_raise_one_clear_sentence(tmp_path, make, message):
         VideoFileSource(path)
 
 
-def test_image_source_repeats_a_photo(tmp_path, astronaut):
-    path = tmp_path / "a.png"
-    cv2.imwrite(str(path), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
-    frames = list(ImageSource(path, repeat=3, fps=10))
-    assert [f.t for f in frames] == [0.0, 0.1, 0.2]
-    np.testing.assert_array_equal(frames[0].rgb, astronaut)
-
-
 def test_frame_rejects_non_rgb():
     with pytest.raises(ValueError, match=r"rgb must be a \(height, width, 3\) uint8 array, but got shape \(4, 4\)"):
         Frame(0.0, np.zeros((4, 4), np.uint8))
-
-
-def test_missing_camera_is_one_clear_sentence():
-    from cue_trainer.frames import CameraSource
-
-    with pytest.raises(InputError, match=r"^No camera answered at index 9; check that it is connected and not in use\.$"):
-        CameraSource(9)
 
 
 def test_a_huge_picture_is_scaled_down_on_reading(tmp_path):

@@ -14,7 +14,7 @@ LAYERS = [
     {"__init__", "catalogue", "clock"},
     {"records", "frames", "footage", "profiles", "landmarks"},
     {"partner", "scoring", "labels"},
-    {"detector"},
+    {"detector", "tiles"},
     {"features"},
     {"baseline", "store"},
     {"cues"},

@@ -104,8 +104,8 @@ def panels_script(home: str, calibration_s: float) -> None:
         live = LiveSession(store=SessionStore(home), profile=default_profile(), calibration_s=calibration_s,
                            suggestion_visible_s=5.0, clock=lambda: clock.now)
         st.session_state.clock = clock
-        st.session_state.ctx = types.SimpleNamespace(video_processor=PracticeProcessor(live))
-    live = st.session_state.ctx.video_processor.live
+        st.session_state.ctx = types.SimpleNamespace(processor=PracticeProcessor(live), start_hint="")  # a picture source fed by the script
+    live = st.session_state.ctx.processor.live
     photo = st.session_state.get("photo", data.astronaut())
     for _ in range(st.session_state.get("frames_per_run", 0)):
         st.session_state.clock.now += 1 / 15
@@ -157,7 +157,7 @@ def test_coach_mode_shows_badges_and_values_quiz_mode_hides_everything(panels_ap
 
 def test_marks_and_notes_are_recorded_with_their_time(panels_app):
     at = panels_app
-    live = at.session_state.ctx.video_processor.live
+    live = at.session_state.ctx.processor.live
     at.button(key="mark-slumped_posture").click().run()
     at.text_input(key="note_text").input("looked at the door")
     next(b for b in at.button if b.label == "Add note").click().run()
@@ -169,7 +169,7 @@ def test_marks_and_notes_are_recorded_with_their_time(panels_app):
 
 def test_pause_disables_marks_and_stop_ends_the_session(panels_app):
     at = panels_app
-    live = at.session_state.ctx.video_processor.live
+    live = at.session_state.ctx.processor.live
     at.session_state["frames_per_run"] = 0
     at.button(key="pause").click().run()
     assert live.snapshot().phase == "paused"
@@ -192,7 +192,7 @@ def test_a_suggestion_shows_its_time_and_fades(panels_app):
     at.session_state["frames_per_run"] = 90  # 6 s later: faded, unanswered
     at.run()
     assert not [m.value for m in at.markdown if "Check-in idea" in m.value]
-    live = at.session_state.ctx.video_processor.live
+    live = at.session_state.ctx.processor.live
     (s,) = live.store.suggestions(live.session_id)
     assert s.response is None  # faded unanswered: "no answer" in the review
 
@@ -217,7 +217,7 @@ def test_marks_are_off_until_the_baseline_is_done(home):
     at.run()
     at.session_state["frames_per_run"] = 0
     at.run()
-    live = at.session_state.ctx.video_processor.live
+    live = at.session_state.ctx.processor.live
     assert live.snapshot().phase == "calibrating"
     assert all(b.disabled for b in at.button if b.key and b.key.startswith("mark-"))
     assert not at.button(key="pause").disabled and not at.text_input(key="note_text").disabled

@@ -132,17 +132,20 @@ def test_a_version_1_store_is_migrated_and_keeps_its_sessions(home):
     db = sqlite3.connect(home / "sessions.sqlite3")
     db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
     db.execute("INSERT INTO sessions (started_at, status, source, profile_toml) VALUES ('2026-01-01', 'complete', 'video', '')")
+    db.execute("INSERT INTO sessions (started_at, status, source, profile_toml) VALUES ('2026-01-02', 'complete', 'live', '')")
     db.execute("INSERT INTO features (session_id, t, present, nose_y, hand_face) VALUES (1, 0.5, 1, 0.3, 0.7)")
     db.commit()
     db.close()
     store = SessionStore(home)
-    assert sqlite3.connect(store.path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert sqlite3.connect(store.path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     # A frame stored before v4 keeps its values; the features measured since read as not measured.
     t, X = store.features(1)
     assert t.tolist() == [0.5] and X[0, INDEX["nose_y"]] == 0.3
     assert np.isnan(X[0, [INDEX[n] for n in ("hand_face_gap", "face_scale", "gaze_yaw_deg", "eyes_closed_share")]]).all()
-    (info,) = store.sessions()
+    live, info = store.sessions()
     assert info.status == "complete"
+    # v9: a live session from before it was on a camera; a video has no picture source.
+    assert (live.picture, info.picture) == ("camera", None) and live.kind == "live"
     assert store.set_labels(info.id, [Label("head_down", 1.0, 2.0)]) == 1
     assert store.labels(info.id) == [Label("head_down", 1.0, 2.0)]
 

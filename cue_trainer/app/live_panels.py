@@ -22,6 +22,7 @@ from cue_trainer.catalogue import BY_ID, CUES, MARKABLE
 from cue_trainer.clock import format_clock
 from cue_trainer.cues import CueState
 from cue_trainer.features import FEATURE_DOCS
+from cue_trainer.framing import small_picture
 from cue_trainer.app.plain import plain
 
 PHASE_TEXT = {
@@ -46,8 +47,8 @@ CONNECT_TIMEOUT_S = 10.0
 FRESH_S = 2.0
 
 
-def _live(ctx):
-    processor = ctx.video_processor
+def _live(source):
+    processor = source.processor
     return processor.live if processor is not None else None
 
 
@@ -77,7 +78,7 @@ def state_text(state: CueState) -> str:
 
 
 @st.fragment(run_every=1.0)
-def status_panel(ctx, *, unconnected=None, on_no_picture=None, on_fault=None, notice: str | None = None) -> None:
+def status_panel(source, *, unconnected=None, on_no_picture=None, on_fault=None, notice: str | None = None) -> None:
     """Session clock, phase and the baseline countdown; refreshes every second (the clock's tick).
 
     ``unconnected()`` finds a session whose stream has no processor (any more): one that never
@@ -86,7 +87,7 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None, on_fault=None, no
     stream runs, about how the last one ended. A session the store stopped recording (disk full,
     store removed) is handed to ``on_fault``, which ends the stream and says what was kept.
     """
-    live = _live(ctx)
+    live = _live(source)
     if live is None and unconnected is not None:
         live = unconnected()
         if live is not None and on_no_picture is not None:
@@ -98,7 +99,7 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None, on_fault=None, no
     if live is None:
         if notice:
             st.error(notice)
-        st.caption("Press **START** under the video to turn the camera on. The session begins with the baseline.")
+        st.caption(source.start_hint)
         return
     if st.session_state.get("controls_for") != live.session_id:
         # The clock appears together with the mark buttons (drawn by the page's next full run), so
@@ -119,8 +120,10 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None, on_fault=None, no
         # A state, never a cue: the badge says whom the app describes.
         others = ('<br><span class="others-badge">Another person in view · only the partner is described'
                   + ("" if snap.partner_in_view else " (the partner is not in view)") + "</span>")
+    follower = source.processor.follower if source.processor is not None else None
+    tile = ",".join(map(str, follower.tile.as_list())) if follower is not None else ""
     st.markdown(
-        f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" '
+        f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" data-tile="{tile}" '
         f'data-session="{snap.session_id}" data-received="{snap.frames_received}" '
         f'data-analysed="{snap.frames_analysed}" data-recording="{int(snap.recording)}" '
         f'data-others="{int(snap.others_in_view)}">'
@@ -130,14 +133,20 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None, on_fault=None, no
         unsafe_allow_html=True,
     )
     # The same slots on every refresh, filled or emptied, so that nothing stale stays on screen.
-    progress, error = st.empty(), st.empty()
+    progress, error, picture = st.empty(), st.empty(), st.empty()
+    if follower is not None and snap.phase != "ended":
+        if follower.lost:
+            picture.warning("The partner's tile is not in the shared picture now: the app keeps to where it was "
+                            "and goes on when it is back. Is the call still in the shared window?")
+        elif (advice := small_picture(follower.tile.h)) is not None:
+            picture.warning(advice)
     if snap.phase == "calibrating" and snap.calibration_left_s is not None:
         total = live.calibration_s
         done = min(1.0, max(0.0, 1.0 - snap.calibration_left_s / total))
         progress.progress(done, text=f"Baseline: {snap.calibration_left_s:.0f} s left of {total:.0f} s · marks start after it")
     if snap.frames_received == 0 and snap.now_s > CONNECT_TIMEOUT_S:
         error.error(f"No picture has reached the app in {CONNECT_TIMEOUT_S:g} s: the camera stream could not "
-                    "connect. If this computer is offline, press Stop and choose “Local link” under Setup.")
+                    "connect. If this computer is offline, press Stop and choose “Camera, local link” under Picture in Setup.")
     elif snap.error:
         error.warning(snap.error)
     elif snap.recording_error:
@@ -145,11 +154,11 @@ def status_panel(ctx, *, unconnected=None, on_no_picture=None, on_fault=None, no
 
 
 @st.fragment(run_every=0.5)
-def mark_grid(ctx) -> None:
+def mark_grid(source) -> None:
     """A button per markable cue (its key on it). Off while paused or ended, and before the baseline
     is done: nothing is analysed yet, so nothing could be scored (a key then gets a short notice from
     app.keys). Redrawn twice a second, so that the buttons turn on as the baseline ends."""
-    live = _live(ctx)
+    live = _live(source)
     if live is None:
         return
     disabled = live.snapshot().phase in ("ended", "paused", *BASELINE_PHASES)
@@ -167,15 +176,15 @@ def mark_grid(ctx) -> None:
 
 
 @st.fragment
-def controls_panel(ctx, *, on_stop) -> None:
+def controls_panel(source, *, on_stop) -> None:
     """The mark grid (its own fragment), a note (key N), pause (key P), recalibrate, stop. Reruns only when used."""
-    live = _live(ctx)
+    live = _live(source)
     if live is None:
         return
     phase = live.snapshot().phase  # callbacks below run before this, so it is current
     off = phase in ("ended", "paused")
     st.session_state["controls_for"] = live.session_id
-    mark_grid(ctx)
+    mark_grid(source)
     with st.form("note", clear_on_submit=True, border=False):
         c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
         note = c1.text_input("Note", placeholder="Anything else you noticed (key N)", label_visibility="collapsed",
@@ -232,10 +241,10 @@ SUGGESTION_WAITING = "When the app notices a change, a question to check in appe
 
 
 @st.fragment(run_every=0.5)
-def suggestion_panel(ctx) -> None:
+def suggestion_panel(source) -> None:
     """Coach mode: the current check-in suggestion (with its time; it pulses as it arrives and
     fades unanswered), in a fixed place beside the clock, seen while watching the partner."""
-    live = _live(ctx)
+    live = _live(source)
     if live is None or live.snapshot().phase != "practising":
         return
     s = live.snapshot().suggestion
@@ -254,11 +263,11 @@ def suggestion_panel(ctx) -> None:
 
 
 @st.fragment(run_every=0.5)
-def cue_panel(ctx, *, coach: bool, alert: bool) -> None:
+def cue_panel(source, *, coach: bool, alert: bool) -> None:
     """What the camera hides (both modes, once calibrated). Coach mode: cue badges and the live
     values (the suggestion has its own panel, under the clock). Quiz mode: one line saying they
     are hidden — nothing else, so nothing can give the answers away."""
-    live = _live(ctx)
+    live = _live(source)
     if live is None:
         return
     snap = live.snapshot()

@@ -1,7 +1,8 @@
 """The local link: webcam frames from the page to the app over a WebSocket on 127.0.0.1.
 
 Owns: ``LocalLink`` (one per app process: a WebSocket server in a thread of its own) and the page
-script that captures the camera, sends frames and draws the overlay it gets back. Live practice
+script that captures the camera or a shared window or tab (a video call: ``getDisplayMedia``,
+after a click, as browsers require), sends frames and draws the overlay it gets back. Live practice
 then needs no network at all: with only the loopback interface up (a laptop in airplane mode), a
 browser gathers no WebRTC candidate, so WebRTC cannot connect, but a WebSocket to 127.0.0.1 can.
 
@@ -24,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import cv2
 import numpy as np
 
-from cue_trainer.app.video import ABANDON_GRACE_S, PracticeProcessor, overlay_geometry
+from cue_trainer.app.video import ABANDON_GRACE_S, PracticeProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +39,15 @@ body { margin: 0; font-family: "Source Sans Pro", sans-serif; }
 video, canvas { width: 100%; display: block; }
 canvas { position: absolute; left: 0; top: 0; height: 100%; }
 #msg { font-size: 14px; color: #c92a2a; min-height: 1.4em; padding: 2px 0; }
+#share { position: absolute; inset: 0; margin: auto; height: 3em; width: 22em; font: inherit; font-size: 16px;
+  color: white; background: #ff4b4b; border: 0; border-radius: 8px; cursor: pointer; }
+#share:focus-visible { outline: 3px solid #1c7ed6; outline-offset: 2px; }
+#wrap.window { min-height: 320px; }
 </style></head><body>
 <div id="wrap"><video id="v" autoplay muted playsinline></video><canvas id="o"></canvas></div>
 <div id="msg" role="status"></div>
 <script>
-const LINK = "ws://127.0.0.1:__PORT__/?token=__TOKEN__", FPS = __FPS__;
+const LINK = "ws://127.0.0.1:__PORT__/?token=__TOKEN__", FPS = __FPS__, CAPTURE = "__CAPTURE__";
 const v = document.getElementById("v"), o = document.getElementById("o"), msg = document.getElementById("msg");
 const grab = document.createElement("canvas");
 let ws = null, inflight = 0, last = 0;
@@ -51,6 +56,13 @@ function draw(g) {
   o.width = v.videoWidth; o.height = v.videoHeight;
   const c = o.getContext("2d"), W = o.width, H = o.height;
   c.clearRect(0, 0, W, H);
+  if (g && g.tile) {  // the partner's tile in a call window; the landmarks are drawn inside it only
+    const [x, y, w, h] = g.tile;
+    c.lineWidth = 3; c.strokeStyle = "rgb(255,196,0)"; c.strokeRect(x * W, y * H, w * W, h * H);
+    c.font = "bold " + Math.max(14, Math.round(H / 30)) + "px sans-serif"; c.fillStyle = "rgb(255,196,0)";
+    c.fillText("Partner", x * W + 6, y * H + Math.max(16, Math.round(H / 26)));
+    c.beginPath(); c.rect(x * W, y * H, w * W, h * H); c.clip();
+  }
   if (!g || !g.bones) return;
   c.lineWidth = 2; c.strokeStyle = "rgb(80,220,120)";
   for (const [x1, y1, x2, y2] of g.bones) { c.beginPath(); c.moveTo(x1 * W, y1 * H); c.lineTo(x2 * W, y2 * H); c.stroke(); }
@@ -69,13 +81,26 @@ function send() {
   inflight += 1;
   grab.toBlob((b) => b.arrayBuffer().then((buf) => ws.send(buf)), "image/jpeg", 0.85);
 }
+async function open() {
+  if (CAPTURE === "window") {
+    // Only the window or tab the person picks in the browser's own dialog is shared.
+    return navigator.mediaDevices.getDisplayMedia({video: {frameRate: {ideal: FPS}}, audio: false,
+                                                   selfBrowserSurface: "exclude", surfaceSwitching: "include"});
+  }
+  return navigator.mediaDevices.getUserMedia({video: {width: 640, height: 480}, audio: false});
+}
 async function start() {
   try {
-    v.srcObject = await navigator.mediaDevices.getUserMedia({video: {width: 640, height: 480}, audio: false});
+    v.srcObject = await open();
   } catch (e) {
-    say("No camera could be opened (" + e.name + "): check that one is connected and that this browser may use it.");
+    say(CAPTURE === "window"
+      ? "Nothing is shared (" + e.name + "): press the button and pick the call's window or tab."
+      : "No camera could be opened (" + e.name + "): check that one is connected and that this browser may use it.");
+    if (CAPTURE === "window") share.hidden = false;
     return;
   }
+  const track = v.srcObject.getVideoTracks()[0];
+  track.onended = () => { say("Sharing stopped: the app gets no picture now. Press Stop, or start again."); if (ws) ws.close(1000); };
   ws = new WebSocket(LINK);
   ws.binaryType = "arraybuffer";
   ws.onopen = () => { v.onplaying = send; send(); };
@@ -83,14 +108,23 @@ async function start() {
   ws.onclose = (e) => { if (e.code !== 1000) say("The local link to the app closed (" + (e.reason || e.code) + ")."); };
   ws.onerror = () => say("The local link to the app could not be opened.");
 }
-start();
+const share = document.createElement("button");
+if (CAPTURE === "window") {  // a browser shares a window only after a click on this page
+  share.id = "share"; share.textContent = "Share the call's window or tab";
+  share.onclick = () => { share.hidden = true; say(""); start(); };
+  document.getElementById("wrap").classList.add("window");
+  document.getElementById("wrap").appendChild(share);
+} else {
+  start();
+}
 </script></body></html>
 """
 
 
 @dataclass
 class _Stream:
-    processor: PracticeProcessor
+    processor: PracticeProcessor | None  # None: a preview (a call window before the partner is chosen)
+    still: bytes | None = None  # the newest picture of a preview (JPEG)
     connections: int = 0
     closed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -131,11 +165,21 @@ class LocalLink:
             self._ready.set()
             await asyncio.Future()  # serve until the process ends
 
-    def open(self, processor: PracticeProcessor) -> str:
-        """Register a stream; returns the token its page connects with."""
+    def open(self, processor: PracticeProcessor | None = None) -> str:
+        """Register a stream; returns the token its page connects with. Without ``processor``, a
+        preview: its pictures are kept (the newest, for ``still``), not analysed, until ``attach``."""
         token = secrets.token_urlsafe(18)
         self._streams[token] = _Stream(processor)
         return token
+
+    def attach(self, token: str, processor: PracticeProcessor) -> None:
+        """Analyse a preview's pictures from now on with ``processor``."""
+        self._streams[token].processor = processor
+
+    def still(self, token: str) -> np.ndarray | None:
+        """The newest picture of a stream's preview (RGB), None before the first."""
+        stream = self._streams.get(token)
+        return None if stream is None or stream.still is None else _decode(stream.still)
 
     def close(self, token: str) -> None:
         """Forget a stream (after Stop); its page's connection is refused from now on."""
@@ -143,10 +187,12 @@ class LocalLink:
         if stream is not None:
             stream.closed = True
 
-    def page(self, token: str, fps: float) -> str:
-        """The HTML of the page frame that captures the camera and talks to this link."""
+    def page(self, token: str, fps: float, capture: str = "camera") -> str:
+        """The HTML of the page frame that captures the camera (``capture`` "camera") or a shared
+        window or tab ("window") and talks to this link."""
+        assert capture in ("camera", "window")
         return (PAGE.replace("__PORT__", str(self.port)).replace("__TOKEN__", token)
-                .replace("__FPS__", f"{fps:g}"))
+                .replace("__FPS__", f"{fps:g}").replace("__CAPTURE__", capture))
 
     async def _handle(self, connection) -> None:
         token = parse_qs(urlsplit(connection.request.path).query).get("token", [""])[0]
@@ -161,12 +207,16 @@ class LocalLink:
             async for message in connection:
                 if not isinstance(message, bytes):
                     continue
+                processor = stream.processor
+                if processor is None:  # a preview: keep the newest picture, analyse nothing
+                    stream.still = message
+                    await connection.send("{}")
+                    continue
                 rgb = await loop.run_in_executor(None, _decode, message)
                 if rgb is None:
                     continue
-                lm = await loop.run_in_executor(None, stream.processor.landmarks, rgb)
-                show = stream.processor.overlay and lm is not None
-                await connection.send(json.dumps(overlay_geometry(lm) if show else {}))
+                geometry = await loop.run_in_executor(None, processor.geometry, rgb)
+                await connection.send(json.dumps(geometry))
         except Exception:  # a broken connection ends this stream's link, not the app
             logger.info("Local link of a stream closed", exc_info=True)
         finally:
@@ -175,8 +225,11 @@ class LocalLink:
         # A page that reloads reconnects at once; a closed tab does not: then the session is kept
         # as incomplete, as with a WebRTC stream that ends without Stop.
         await asyncio.sleep(ABANDON_GRACE_S)
-        if not stream.closed and stream.connections == 0 and not stream.processor.live.ended:
-            stream.processor.live.abandon("The camera stopped or the page closed before Stop; what was recorded is kept.")
+        live = stream.processor.live if stream.processor is not None else None
+        if not stream.closed and stream.connections == 0 and live is not None and not live.ended:
+            live.abandon("The sharing of the call's window stopped or the page closed before Stop; what was recorded "
+                         "is kept." if live.picture == "call window" else
+                         "The camera stopped or the page closed before Stop; what was recorded is kept.")
 
 
 def _decode(jpeg: bytes) -> np.ndarray | None:

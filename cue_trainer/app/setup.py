@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cue_trainer.app import panels
+from cue_trainer.app import call, panels
 from cue_trainer.app.local_link import has_network
 from cue_trainer.profiles import CALIBRATION_RANGE_S, Profile, ProfileError, available_profiles, load_profile
 from cue_trainer.app.plain import plain
@@ -21,7 +21,9 @@ DEFAULTS = {
     "mode": "Coach", "profile": "default", "calibration_s": None, "overlay": True, "suggestion_s": 20,
     "alert": False, "link": None, "record": False,
 }
-LINKS = {"webrtc": "Direct (WebRTC)", "local": "Local link (works offline)"}
+#: Where the partner's picture comes from (``app.sources``).
+LINKS = {"webrtc": "Camera, direct (WebRTC)", "local": "Camera, local link (works offline)",
+         "window": "A window or tab (a video call)"}
 #: The setup's copy that outlives the page (a plain value, not a widget's).
 KEPT = "kept_setup"
 
@@ -40,7 +42,7 @@ class Setup:
     overlay: bool
     suggestion_visible_s: float
     alert: bool  # flash and chime when a cue starts (Coach mode)
-    link: str  # "webrtc" or "local": how the camera reaches the app
+    link: str  # "webrtc", "local" or "window": how the picture reaches the app (``LINKS``)
     record: bool = False  # both people agreed to record the video on this computer for the review
 
     @property
@@ -92,13 +94,28 @@ def _keep(setup: Setup) -> None:
             st.session_state[key] = kept.get(key, default)
 
 
+def _picture_changed() -> None:
+    """The partner agreed to a camera, or to a call: a change between the two asks them again."""
+    before = st.session_state.get(KEPT, {}).get("link")
+    if (before == "window") != (st.session_state.get("link") == "window"):
+        st.session_state["consent_partner"] = False
+
+
 def setup_panel(home, setup: Setup, *, locked: bool) -> None:
     """Draw the consent and setup widgets (disabled while ``locked``)."""
     _keep(setup)
     label = f"Setup — locked until Stop: {setup.summary}" if locked else "Before you start: consent and setup"
     with st.expander(label, expanded=not locked, key=f"setup-{locked}"):
         st.markdown(panels.LIMITS)
+        st.radio("Picture", list(LINKS), key="link", on_change=_picture_changed,
+                 format_func=LINKS.get, horizontal=True, disabled=locked,
+                 help="Direct uses WebRTC. The local link sends the picture to the app over this computer's "
+                      "own loopback connection: it works without any network (airplane mode). A window or tab: "
+                      "your partner is on a video call; share the call's window and choose your partner in it "
+                      "(the picture goes over the local link too, and never leaves this computer).")
+        on_call = st.session_state.get("link") == "window"
         st.checkbox(
+            call.CONSENT_PARTNER if on_call else
             "**Partner:** I agree to be on camera. I know the app looks for coarse posture and movement "
             "changes only, keeps no video unless we both tick the recording box below, and that I can pause or "
             "stop at any time.",
@@ -138,11 +155,8 @@ def setup_panel(home, setup: Setup, *, locked: bool) -> None:
                         step=5, key="suggestion_s", disabled=locked,
                         help="An unanswered check-in suggestion fades after this long.")
         c3.toggle("Flash and chime when a cue starts (Coach)", key="alert", disabled=locked)
-        st.radio("Camera connection", list(LINKS), key="link",
-                 format_func=LINKS.get, horizontal=True, disabled=locked,
-                 help="Direct uses WebRTC. The local link sends the picture to the app over this computer's "
-                      "own loopback connection: it works without any network (airplane mode).")
         if setup.profile_error:
             st.error(plain(setup.profile_error))
         if not setup.consented:
-            st.info("The camera starts only after both people have agreed.")
+            st.info("The sharing starts only after both people have agreed." if on_call else
+                    "The camera starts only after both people have agreed.")

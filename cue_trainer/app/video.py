@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import av
 import cv2
@@ -17,6 +18,7 @@ from streamlit_webrtc import VideoProcessorBase
 
 from cue_trainer.landmarks import MIN_VISIBILITY, Landmarks, PoseLandmark as P
 from cue_trainer.live import LiveSession
+from cue_trainer.tiles import Box, TileFollower
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,17 @@ def overlay_geometry(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> d
     return {"bones": bones, "points": points, "face": face}
 
 
+def placed(geometry: dict, tile: Box, width: int, height: int) -> dict:
+    """``geometry`` of a tile's picture, in the coordinates of the whole (``width`` × ``height``) picture."""
+    sx, sy, ox, oy = tile.w / width, tile.h / height, tile.x / width, tile.y / height
+    at = lambda x, y: [ox + x * sx, oy + y * sy]  # noqa: E731
+    return {
+        "bones": [[*at(x1, y1), *at(x2, y2)] for x1, y1, x2, y2 in geometry.get("bones", [])],
+        "points": [at(x, y) for x, y in geometry.get("points", [])],
+        "face": [at(x, y) for x, y in geometry.get("face", [])],
+    }
+
+
 def draw_overlay(rgb: np.ndarray, lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
     """Draw the visible pose bones and a sparse face outline onto ``rgb`` (in place); returns it."""
     h, w = rgb.shape[:2]
@@ -90,21 +103,41 @@ def draw_overlay(rgb: np.ndarray, lm: Landmarks, min_visibility: float = MIN_VIS
 
 
 class PracticeProcessor(VideoProcessorBase):
-    """Analyses the webcam stream of one practice session.
+    """Analyses the picture stream of one practice session.
 
     The page creates it (through streamlit-webrtc's factory, or for the local link), reads
-    ``live`` and sets ``overlay``.
+    ``live`` and sets ``overlay``. With ``follower`` (a shared call window), each frame is cropped
+    to the partner's tile before the models see it, at the window's own resolution.
     """
 
-    def __init__(self, live: LiveSession, *, overlay: bool = True) -> None:
+    def __init__(self, live: LiveSession, *, overlay: bool = True, follower: TileFollower | None = None) -> None:
         self.live = live
         self.overlay = overlay
+        self.follower = follower
+        self.first_analysed_at: float | None = None  # monotonic time of the first analysed frame
 
     def landmarks(self, rgb: np.ndarray) -> Landmarks | None:
-        """Analyse a frame if the analysis rate allows; the landmarks to draw (None while paused)."""
+        """Analyse a frame if the analysis rate allows; the landmarks to draw (None while paused),
+        in the partner's tile when a call window is followed."""
+        if self.follower is not None:
+            rgb = np.ascontiguousarray(self.follower(rgb).crop(rgb))
         lm = self.live.process(rgb)
+        if lm is not None and self.first_analysed_at is None:
+            self.first_analysed_at = time.monotonic()
         lm = lm if lm is not None else self.live.last_landmarks
         return None if self.live.paused else lm  # no stale landmarks while paused
+
+    def geometry(self, rgb: np.ndarray) -> dict:
+        """Analyse a frame (as ``landmarks``); what the page's overlay draws on the whole picture:
+        the landmarks (when shown) and, in a call window, the partner's tile."""
+        lm = self.landmarks(rgb)
+        out = overlay_geometry(lm) if self.overlay and lm is not None else {}
+        if self.follower is not None:
+            h, w = rgb.shape[:2]
+            out = placed(out, self.follower.tile, w, h)
+            out["tile"] = [self.follower.tile.x / w, self.follower.tile.y / h,
+                           self.follower.tile.w / w, self.follower.tile.h / h]
+        return out
 
     def _one(self, frame: av.VideoFrame) -> av.VideoFrame:
         rgb = frame.to_ndarray(format="rgb24")

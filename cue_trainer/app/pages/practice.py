@@ -2,27 +2,23 @@
 cues on the other, all on one screen. Setup collapses and locks while a session runs (the page
 reruns once when a session starts or ends, so that the setup shows it).
 
-The camera reaches the app over WebRTC (streamlit-webrtc, media kept on loopback) or over the local
-link (``app.local_link``, a WebSocket on 127.0.0.1: works with no network at all). Thin: the
-analysis lives in ``cue_trainer.live``; the webcam boundary in ``app.video``; the panels in
-``app.setup`` and ``app.live_panels``.
+The picture reaches the app from the source chosen in Setup (``app.sources``): the camera over
+WebRTC or over the local link (a WebSocket on 127.0.0.1: works with no network at all), or a
+shared window of a video call. Thin: the analysis lives in ``cue_trainer.live``; the webcam
+boundary in ``app.video``; the panels in ``app.setup`` and ``app.live_panels``.
 """
-from types import SimpleNamespace
-
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
-from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from cue_trainer.app import keys, live_panels, style
+from cue_trainer.app import call, keys, live_panels, style
 from cue_trainer.app.local_link import LocalLink
 from cue_trainer.app.plain import plain
 from cue_trainer.app.setup import current_setup, setup_panel
+from cue_trainer.app.sources import picture_source
 from cue_trainer.app.video import PracticeProcessor, keep_webrtc_on_loopback, stream_started, take_started
 from cue_trainer.app.video_practice import RUNNING, video_practice
 from cue_trainer.live import LiveSession
 from cue_trainer.store import SessionStore
-
-NO_PICTURE = "The camera stream could not connect: no picture reached the app, so nothing was recorded."
 
 style.apply()
 keep_webrtc_on_loopback()
@@ -87,11 +83,8 @@ def stop(live: LiveSession) -> None:
         st.session_state["ended_session"] = live.stop()
         st.session_state["ended_fault"] = live.fault
         st.session_state.pop("no_picture", None)
-    st.session_state["stop_stream"] = True
     st.session_state.pop("live_session", None)
-    local = st.session_state.pop("local", None)
-    if local is not None:
-        local_link().close(local[0])
+    source.stop()
 
 
 def on_stream_change() -> None:
@@ -102,75 +95,39 @@ def on_stream_change() -> None:
         stop(live)
 
 
-def make_processor() -> PracticeProcessor:
+def make_processor(follower=None) -> PracticeProcessor:
     # Runs when the stream starts: one LiveSession (and one detector) per stream.
     live = LiveSession(
         store=SessionStore(home), profile=setup.profile, partner=setup.partner, practitioner=setup.practitioner,
         mode=setup.mode, calibration_s=setup.calibration_s, suggestion_visible_s=setup.suggestion_visible_s,
-        record=setup.record,
+        record=setup.record, picture=source.picture, max_fps=call.FPS if follower is not None else 15.0,
     )
     stream_started(browser, live)
-    return PracticeProcessor(live, overlay=setup.overlay)
+    return PracticeProcessor(live, overlay=setup.overlay, follower=follower)
 
 
-def webrtc_camera():
-    """The camera through streamlit-webrtc; its context (``video_processor`` once streaming)."""
-    stop_requested = st.session_state.pop("stop_stream", False)
-    ctx = webrtc_streamer(
-        key="practice",
-        mode=WebRtcMode.SENDRECV,
-        video_processor_factory=make_processor,
-        media_stream_constraints={"video": True, "audio": False},
-        rtc_configuration={"iceServers": []},  # this machine only: no STUN/TURN servers are contacted
-        async_processing=True,
-        desired_playing_state=False if stop_requested else None,
-        video_html_attrs={"style": {"width": "100%"}, "controls": False, "autoPlay": True, "muted": True},
-        on_change=on_stream_change,
-    )
-    if ctx.video_processor is None and not ctx.state.playing and not ctx.state.signalling:
-        on_stream_change()  # the component's STOP, should its change callback have been missed
-    return ctx
-
-
-def local_camera():
-    """The camera over the local link (no network needed); an object with ``video_processor``."""
-    local = st.session_state.get("local")
-    if local is not None and local[1].live.ended:
-        local = st.session_state.pop("local")
-    if local is None:
-        st.session_state.pop("stop_stream", None)
-        with st.container(border=True, height=300, vertical_alignment="center", horizontal_alignment="center"):
-            if st.button("Start camera", type="primary", icon=":material/videocam:", key="start_local"):
-                processor = make_processor()
-                st.session_state["local"] = (local_link().open(processor), processor)
-                st.rerun()
-        return SimpleNamespace(video_processor=None)
-    token, processor = local
-    st.iframe(local_link().page(token, fps=processor.live.max_fps), height=500)
-    return SimpleNamespace(video_processor=processor)
-
-
+source = picture_source(setup.link, local_link=local_link, make_processor=make_processor,
+                        on_webrtc_change=on_stream_change)
 running = False
 if setup.consented:
     video_col, side = st.columns([1.25, 1], gap="medium")
     with video_col:
-        ctx = local_camera() if setup.link == "local" else webrtc_camera()
-        if ctx.video_processor is not None:
-            ctx.video_processor.overlay = setup.overlay
-            st.session_state["live_session"] = ctx.video_processor.live
-    running = ctx.video_processor is not None and not ctx.video_processor.live.ended
+        source.show()
+        if source.processor is not None:
+            source.processor.overlay = setup.overlay
+            st.session_state["live_session"] = source.processor.live
+    running = source.processor is not None and not source.processor.live.ended
     with side:
         # The last stream's outcome stays beside the video until the next stream starts (the webcam
         # component reruns the page as it resets: a message shown for one run would flash and vanish).
-        notice = (f"{NO_PICTURE} If this computer is offline, choose “Local link” under Camera connection above."
-                  if st.session_state.get("no_picture") else None)
-        live_panels.status_panel(ctx, unconnected=session_of_stream, notice=notice,
+        notice = source.no_picture if st.session_state.get("no_picture") else None
+        live_panels.status_panel(source, unconnected=session_of_stream, notice=notice,
                                  on_no_picture=lambda live: (stop(live), st.rerun(scope="app")),
                                  on_fault=lambda live: (stop(live), st.rerun(scope="app")))
         if setup.mode == "coach":
-            live_panels.suggestion_panel(ctx)
-        live_panels.controls_panel(ctx, on_stop=lambda live: (stop(live), st.rerun(scope="app")))
-        live_panels.cue_panel(ctx, coach=setup.mode == "coach", alert=setup.alert)
+            live_panels.suggestion_panel(source)
+        live_panels.controls_panel(source, on_stop=lambda live: (stop(live), st.rerun(scope="app")))
+        live_panels.cue_panel(source, coach=setup.mode == "coach", alert=setup.alert)
     keys.install()
 if running != locked:
     st.rerun()  # a session started or ended in this run: draw the setup locked or unlocked
