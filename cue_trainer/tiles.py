@@ -156,9 +156,16 @@ class TileFollower:
         self.tiles = 1
         self.lost = False
         self._colours = colours(tile.crop(rgb))
+        self._size = rgb.shape[:2]
 
     def __call__(self, rgb: np.ndarray) -> Box:
-        """The partner's tile in ``rgb`` (a frame of the same window)."""
+        """The partner's tile in ``rgb`` (a frame of the same window, at any size: a browser may
+        send the window smaller while the computer is busy)."""
+        if rgb.shape[:2] != self._size:
+            (h0, w0), (h, w) = self._size, rgb.shape[:2]
+            t = self.tile
+            self.tile = Box(round(t.x * w / w0), round(t.y * h / h0), round(t.w * w / w0), round(t.h * h / h0))
+            self._size = (h, w)
         tiles = find_tiles(rgb)
         self.tiles = len(tiles)
         seen = {t: colours(t.crop(rgb)) for t in tiles}

@@ -32,7 +32,7 @@ LAPTOP, PHONE = (1280, 800), (390, 844)
 STATUS_JS = """() => {
   const s = document.querySelector('#live-status');
   return s ? {phase: s.dataset.phase, now: +s.dataset.now, session: +s.dataset.session,
-              analysed: +s.dataset.analysed, tile: s.dataset.tile} : null;
+              analysed: +s.dataset.analysed, tile: s.dataset.tile, picture: s.dataset.picture} : null;
 }"""
 
 
@@ -80,13 +80,14 @@ def open_call_practice(browser, url, size):
     return page
 
 
-def practise_on_call(browser, url, folder: Path, shots: str | None = None) -> dict:
+def practise_on_call(browser, url, folder: Path, shots: str | None = None, size=LAPTOP) -> dict:
     """One whole practice on the call tab: share, choose the default (largest face), play the
     partner's clip through, Stop. What was seen on the way."""
     call = browser.new_page(viewport={"width": CALL_SIZE[0], "height": CALL_SIZE[1]})
     call.goto(call_page(folder).as_uri())
     call.wait_for_function("document.getElementById('partner').readyState >= 2 && !document.getElementById('self').paused")
-    page = open_call_practice(browser, url, LAPTOP)
+    page = open_call_practice(browser, url, size)
+    name = "laptop" if size == LAPTOP else "phone"
     page.frame_locator("iframe").first.get_by_role("button", name="Share the call's window or tab").click()
     page.get_by_text("Who is your partner?").wait_for(timeout=60000)
     chooser = page.locator("#call-chooser button").first
@@ -96,7 +97,7 @@ def practise_on_call(browser, url, folder: Path, shots: str | None = None) -> di
         "b => [b.style.left, b.style.top, b.style.width, b.style.height].map(v => parseFloat(v) / 100)")
     if shots:
         page.locator("#call-chooser").scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / f"{shots}-choose-laptop.png"))
+        page.screenshot(path=str(ARTIFACTS / f"{shots}-choose-{name}.png"))
     call.evaluate("begin()")
     clicked = time.monotonic()
     page.get_by_role("button", name="Start with this person").click()
@@ -112,9 +113,10 @@ def practise_on_call(browser, url, folder: Path, shots: str | None = None) -> di
             statuses.append(status)
             if status["layout"] == "gallery":
                 warnings.update(w.inner_text() for w in page.locator("[data-testid=stAlert]").all())
-                if shots and "gallery" not in seen:
+                if shots and "gallery" not in seen and near(status["tile"], GALLERY["partner"]) and warnings:
                     seen["gallery"] = True
-                    page.screenshot(path=str(ARTIFACTS / f"{shots}-practice-laptop.png"))
+                    page.locator("#live-status").scroll_into_view_if_needed()
+                    page.screenshot(path=str(ARTIFACTS / f"{shots}-practice-{name}.png"))
         page.wait_for_timeout(250)
     seen.update(statuses=statuses, warnings=warnings, session=statuses[-1]["session"])
     page.get_by_role("button", name="Stop", exact=True).click()

@@ -57,3 +57,50 @@ def test_the_apps_own_page_connects_and_others_are_refused_before_any_frame(link
     finally:
         link.close(token)
         live.stop()
+
+
+def send_frames(link: LocalLink, token: str, jpegs: list[bytes]) -> list[dict]:
+    """Send frames as the app's page does, one at a time; the link's answer to each."""
+    import json
+
+    async def go() -> list[dict]:
+        async with connect(f"ws://127.0.0.1:{link.port}/?token={token}", origin=f"http://localhost:{APP_PORT}") as ws:
+            out = []
+            for jpeg in jpegs:
+                await ws.send(jpeg)
+                out.append(json.loads(await asyncio.wait_for(ws.recv(), timeout=30)))
+            return out
+
+    return asyncio.run(go())
+
+
+def test_a_call_window_s_preview_keeps_its_newest_picture_and_analyses_nothing_until_attached(link, home, astronaut):
+    """Issue 25: before the partner is chosen, the shared window's pictures are kept for the still
+    only; once a processor is attached, they are analysed, cropped to the partner's tile."""
+    import cv2
+    import numpy as np
+
+    from cue_trainer.tiles import Box, TileFollower
+
+    window = np.full((360, 640, 3), (32, 33, 36), np.uint8)
+    window[20:340, 200:520] = cv2.resize(astronaut, (320, 320))
+    dark = window.copy()
+    dark[20:340, 200:520] //= 2
+    jpeg = lambda rgb: cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))[1].tobytes()  # noqa: E731
+    token = link.open()
+    assert link.still(token) is None
+    assert send_frames(link, token, [jpeg(dark), jpeg(window)]) == [{}, {}]
+    still = link.still(token)
+    assert still.shape == window.shape and np.abs(still.astype(int) - window).mean() < 3  # the newest
+    store = SessionStore(home)
+    live = LiveSession(store=store, profile=default_profile(), calibration_s=3.0, picture="call window", max_fps=1000)
+    link.attach(token, PracticeProcessor(live, overlay=True, follower=TileFollower(still, Box(200, 20, 320, 320))))
+    try:
+        (answer,) = send_frames(link, token, [jpeg(window)])
+        assert answer["tile"] == pytest.approx([200 / 640, 20 / 360, 320 / 640, 320 / 360], abs=0.02)
+        assert answer["points"] and all(0.3 <= x <= 0.82 for x, _ in answer["points"])  # drawn in the tile
+        assert live.snapshot().frames_analysed == 1
+    finally:
+        link.close(token)
+        live.stop()
+    assert store.session(live.session_id).picture == "call window"

@@ -62,6 +62,7 @@ export default function (component) {
       b.type = "button"; b.dataset.face = String(k);
       Object.assign(b.style, {left: `${100 * f[0]}%`, top: `${100 * f[1]}%`, width: `${100 * f[2]}%`, height: `${100 * f[3]}%`});
       const label = document.createElement("span");
+      if (f[0] + f[2] / 2 > 0.75) label.style.cssText = "left: auto; right: -3px;";  // kept inside the still
       label.textContent = k === chosen ? data.words.chosen : data.words.person.replace("{k}", String(k + 1));
       b.appendChild(label);
       b.setAttribute("aria-label", data.words.aria.replace("{k}", String(k + 1)));

@@ -122,8 +122,10 @@ def status_panel(source, *, unconnected=None, on_no_picture=None, on_fault=None,
                   + ("" if snap.partner_in_view else " (the partner is not in view)") + "</span>")
     follower = source.processor.follower if source.processor is not None else None
     tile = ",".join(map(str, follower.tile.as_list())) if follower is not None else ""
+    size = source.processor.picture_size if source.processor is not None else None
+    picture_size = "x".join(map(str, size)) if size else ""
     st.markdown(
-        f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" data-tile="{tile}" '
+        f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" data-tile="{tile}" data-picture="{picture_size}" '
         f'data-session="{snap.session_id}" data-received="{snap.frames_received}" '
         f'data-analysed="{snap.frames_analysed}" data-recording="{int(snap.recording)}" '
         f'data-others="{int(snap.others_in_view)}">'

@@ -42,7 +42,7 @@ canvas { position: absolute; left: 0; top: 0; height: 100%; }
 #share { position: absolute; inset: 0; margin: auto; height: 3em; width: 22em; font: inherit; font-size: 16px;
   color: white; background: #ff4b4b; border: 0; border-radius: 8px; cursor: pointer; }
 #share:focus-visible { outline: 3px solid #1c7ed6; outline-offset: 2px; }
-#wrap.window { min-height: 320px; }
+#wrap.window:not(.sharing) { min-height: 240px; }
 </style></head><body>
 <div id="wrap"><video id="v" autoplay muted playsinline></video><canvas id="o"></canvas></div>
 <div id="msg" role="status"></div>
@@ -84,7 +84,9 @@ function send() {
 async function open() {
   if (CAPTURE === "window") {
     // Only the window or tab the person picks in the browser's own dialog is shared.
-    return navigator.mediaDevices.getDisplayMedia({video: {frameRate: {ideal: FPS}}, audio: false,
+    // Asked for at full HD: otherwise a browser may send the window at its own screen's size or less.
+    return navigator.mediaDevices.getDisplayMedia({video: {frameRate: {ideal: FPS}, width: {ideal: 1920}, height: {ideal: 1080}},
+                                                   audio: false,
                                                    selfBrowserSurface: "exclude", surfaceSwitching: "include"});
   }
   return navigator.mediaDevices.getUserMedia({video: {width: 640, height: 480}, audio: false});
@@ -99,6 +101,7 @@ async function start() {
     if (CAPTURE === "window") share.hidden = false;
     return;
   }
+  document.getElementById("wrap").classList.add("sharing");
   const track = v.srcObject.getVideoTracks()[0];
   track.onended = () => { say("Sharing stopped: the app gets no picture now. Press Stop, or start again."); if (ws) ws.close(1000); };
   ws = new WebSocket(LINK);

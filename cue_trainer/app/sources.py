@@ -150,7 +150,7 @@ class CallWindow(LinkedCamera):
         if stream is None:  # a preview from the start: the share button is inside the picture's frame
             stream = st.session_state[self.KEY] = (self.link.open(), None)
         token, processor = stream
-        st.iframe(self.link.page(token, fps=call.FPS, capture=self.capture), height=420)
+        st.iframe(self.link.page(token, fps=call.FPS, capture=self.capture), height="content")  # the window's shape
         if processor is None:
             call.chooser(self.link, token, on_chosen=lambda follower: self._start(token, follower))
 

@@ -115,10 +115,12 @@ class PracticeProcessor(VideoProcessorBase):
         self.overlay = overlay
         self.follower = follower
         self.first_analysed_at: float | None = None  # monotonic time of the first analysed frame
+        self.picture_size: tuple[int, int] | None = None  # (width, height) of the last picture received
 
     def landmarks(self, rgb: np.ndarray) -> Landmarks | None:
         """Analyse a frame if the analysis rate allows; the landmarks to draw (None while paused),
         in the partner's tile when a call window is followed."""
+        self.picture_size = (rgb.shape[1], rgb.shape[0])
         if self.follower is not None:
             rgb = np.ascontiguousarray(self.follower(rgb).crop(rgb))
         lm = self.live.process(rgb)
