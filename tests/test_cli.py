@@ -60,6 +60,14 @@ def test_show_of_a_live_session_names_its_kind_and_people(home):
     store.end_session(sid, duration_s=3.0)
     first = run_cli("sessions", "show", str(sid), home=home).stdout.splitlines()[0]
     assert first.startswith(f"Session {sid} (complete), started ") and first.endswith(": live · coach · Ann with Bo")
+    # A partner on a video call (issue 25): the picture source is said.
+    call = store.create_session(source="live", profile_toml=default_profile().to_toml(), partner="Ann",
+                                practitioner="Bo", mode="quiz", picture="call window")
+    store.end_session(call, duration_s=3.0)
+    first = run_cli("sessions", "show", str(call), home=home).stdout.splitlines()[0]
+    assert first.endswith(": live · quiz · video call window · Ann with Bo")
+    listed = json.loads(run_cli("sessions", "list", "--json", home=home).stdout)
+    assert [d["picture"] for d in listed] == ["call window", "camera"]
 
 
 def test_sessions_list_newest_first(processed_home):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from websockets.asyncio.client import connect
@@ -100,7 +101,13 @@ def test_a_call_window_s_preview_keeps_its_newest_picture_and_analyses_nothing_u
         assert answer["tile"] == pytest.approx([200 / 640, 20 / 360, 320 / 640, 320 / 360], abs=0.02)
         assert answer["points"] and all(0.3 <= x <= 0.82 for x, _ in answer["points"])  # drawn in the tile
         assert live.snapshot().frames_analysed == 1
+        # The sharing stops (the page's connection ends) without Stop: the session is kept as
+        # incomplete, and says why in the words of a call.
+        deadline = time.monotonic() + 60
+        while not live.ended and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         link.close(token)
-        live.stop()
-    assert store.session(live.session_id).picture == "call window"
+    info = store.session(live.session_id)
+    assert info.picture == "call window" and info.status == "incomplete"
+    assert info.note == "The sharing of the call's window stopped or the page closed before Stop; what was recorded is kept."
