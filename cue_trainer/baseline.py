@@ -1,6 +1,9 @@
 """Baseline: a robust per-person reference, fitted on a calibration window.
 
-Owns: ``Baseline``, a scikit-learn-style transformer. Imports: features.
+Owns: ``Baseline``, a scikit-learn transformer where scikit-learn is installed (the tuning and the
+notebooks: it fits in a ``Pipeline``, ``clone`` copies it); the app alone installs without
+scikit-learn (and SciPy, about 200 MB), and the baseline then has the same methods without it.
+Imports: features.
 
 The centre is the median and the spread the scaled median absolute deviation, so a calibration
 that contains a few odd seconds (a stretch, a look at the door) still gives the person's usual
@@ -11,8 +14,20 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+
+try:
+    from sklearn.base import BaseEstimator, TransformerMixin
+    from sklearn.exceptions import NotFittedError
+except ImportError:  # the app's lean install
+    class BaseEstimator:  # type: ignore[no-redef]
+        """Where scikit-learn is not installed: nothing to add."""
+
+    class TransformerMixin:  # type: ignore[no-redef]
+        def fit_transform(self, X, y=None):
+            return self.fit(X, y).transform(X)
+
+    class NotFittedError(ValueError, AttributeError):  # type: ignore[no-redef]
+        """Used before ``fit`` (scikit-learn's own, where it is installed)."""
 
 from cue_trainer import InputError
 from cue_trainer.features import FEATURES
@@ -58,18 +73,22 @@ class Baseline(TransformerMixin, BaseEstimator):
         self.scale_ = scale
         return self
 
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "center_"):
+            raise NotFittedError("This Baseline is not fitted yet; call fit with the calibration frames first.")
+
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Deviation of each feature from its centre: (n_frames, len(FEATURES)), NaN stays NaN."""
-        check_is_fitted(self, "center_")
+        self._check_fitted()
         return np.asarray(X, dtype=np.float64) - self.center_
 
     def __getitem__(self, name: str) -> float:
         """Centre of one feature by name."""
-        check_is_fitted(self, "center_")
+        self._check_fitted()
         return float(self.center_[FEATURES.index(name)])
 
     def to_json(self) -> str:
-        check_is_fitted(self, "center_")
+        self._check_fitted()
         as_list = lambda a: [None if not np.isfinite(v) else float(v) for v in a]  # noqa: E731
         return json.dumps(
             {

@@ -19,8 +19,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import precision_recall_curve, precision_recall_fscore_support
+try:
+    from sklearn.metrics import precision_recall_curve, precision_recall_fscore_support
+except ImportError:  # the app's lean install: tuning is an extra
+    raise InputError("Threshold tuning needs scikit-learn: pip install 'cue-trainer[tuning]' (make test and "
+                     "make eval install it).") from None
 
+from cue_trainer import InputError
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.cues import CUE_INDEX, SIGN
 from cue_trainer.profiles import Profile, fitting_hysteresis

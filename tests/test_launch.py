@@ -152,3 +152,44 @@ def test_an_installed_wheel_processes_a_clip_and_starts_the_app_from_another_fol
             assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         stop(proc)
+
+
+#: A sitecustomize that makes scikit-learn and SciPy not installed, as in the app's lean install.
+WITHOUT_SKLEARN = '''
+import sys
+class _NotInstalled:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("sklearn", "scipy"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, _NotInstalled())
+'''
+
+
+@pytest.mark.slow
+def test_the_app_and_the_command_line_run_without_scikit_learn(tmp_path, clip):
+    """Issue 24, item 2: the app's lean install has no scikit-learn or SciPy (about 200 MB); the
+    baseline is a plain transformer then. A clip is processed, shown, and the pages run."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(WITHOUT_SKLEARN)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO)]), "CUE_TRAINER_HOME": str(tmp_path / "home")}
+    blocked = subprocess.run([sys.executable, "-c", "import sklearn"], env=env, capture_output=True, text=True)
+    assert "No module named 'sklearn'" in blocked.stderr  # the block works
+    command = [sys.executable, "-m", "cue_trainer"]
+    done = subprocess.run([*command, "process", str(clip("moves_down")), "--calibration-s", "5", "--no-progress"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Sitting lower" in done.stdout or "Sitting lower" in done.stderr, done.stdout
+    port = free_port()
+    proc = start_app(command, port, tmp_path, env, tmp_path / "app.log")
+    try:
+        with chromium() as browser:
+            page = browser.new_page()
+            for path, text in (("practice", "The camera starts only after both people have agreed."),
+                               ("review", "Noticing score")):
+                page.goto(f"http://localhost:{port}/{path}")
+                page.get_by_text(text).first.wait_for(timeout=60_000)
+                assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        stop(proc)
+    assert "sklearn" not in (tmp_path / "app.log").read_text()
