@@ -1,6 +1,7 @@
 """Frames from video files, as RGB frames on the session clock (the live path's pictures come from the page: ``app.sources``).
 
-Owns: ``Frame`` and the sources that yield it. Imports: OpenCV and numpy only.
+Owns: ``Frame`` and the sources that yield it. Imports: OpenCV, numpy and PyAV (the times of a
+variable-rate file's frames, from its packets).
 """
 from __future__ import annotations
 
@@ -119,10 +120,25 @@ class VideoFileSource:
         self.frame_count = int(count) if count and count > 0 else None
         self.width, self.height = first.shape[1], first.shape[0]
         cap.release()
+        #: Each frame's time from the container, for a variable frame rate (None: a constant rate,
+        #: and a frame's time is its index over the rate).
+        self.frame_times = None if is_url(path) else _variable_times(self.path, self.native_fps)
+        if self.frame_times is not None:
+            self.frame_count = len(self.frame_times)
+            self.native_fps = (len(self.frame_times) - 1) / self.frame_times[-1]  # on average
+
+    def _t(self, index: int) -> float:
+        """The time of frame ``index``, seconds from the first."""
+        if self.frame_times is None:
+            return index / self.native_fps
+        times = self.frame_times
+        return float(times[index]) if index < len(times) else float(times[-1]) + (index - len(times) + 1) / self.native_fps
 
     @property
     def duration_s(self) -> float | None:
         """Length of the video in seconds, when the container says how many frames it has."""
+        if self.frame_times is not None:
+            return float(self.frame_times[-1]) + 1.0 / self.native_fps
         return None if self.frame_count is None else self.frame_count / self.native_fps
 
     @property
@@ -130,7 +146,15 @@ class VideoFileSource:
         """How many frames ``__iter__`` will yield, if the length is known."""
         if self.frame_count is None:
             return None
-        if self.analysis_fps is None or self.analysis_fps >= self.native_fps:
+        if self.analysis_fps is None:
+            return self.frame_count
+        if self.frame_times is not None:  # as ``_frames`` picks them
+            step, next_t, n = 1.0 / self.analysis_fps, 0.0, 0
+            for t in self.frame_times:
+                if t + 1e-9 >= next_t:
+                    n, next_t = n + 1, next_t + step
+            return n
+        if self.analysis_fps >= self.native_fps:
             return self.frame_count
         return math.ceil(self.frame_count * self.analysis_fps / self.native_fps)
 
@@ -145,13 +169,14 @@ class VideoFileSource:
         return self._frames(k, chunk_s, to_end)
 
     def _frames(self, k: int = 0, chunk_s: float | None = None, to_end: bool = True) -> Iterator[Frame]:
-        # Which frames are analysed depends on the frame index alone (timestamps come from the index:
-        # container timestamps are unreliable in many files, and the session clock must be
-        # monotonic), so the start of a chunk is found by counting, without reading.
+        # Which frames are analysed depends on each frame's time, known without reading: its index
+        # over the rate (a constant frame rate: container timestamps are unreliable in many such
+        # files) or the container's times of a variable-rate file. So the start of a chunk is found
+        # by counting, without reading.
         step = 0.0 if self.analysis_fps is None else 1.0 / self.analysis_fps
         index, next_t = 0, 0.0
         while k > 0:
-            t = index / self.native_fps
+            t = self._t(index)
             if t + 1e-9 >= next_t:
                 if chunk_index(t, chunk_s) >= k:
                     break
@@ -162,7 +187,7 @@ class VideoFileSource:
             if index > 0:
                 self._seek(cap, index)
             while True:
-                t = index / self.native_fps
+                t = self._t(index)
                 index += 1
                 if t + 1e-9 < next_t:
                     if not cap.grab():
@@ -180,8 +205,10 @@ class VideoFileSource:
 
     def _seek(self, cap: cv2.VideoCapture, index: int) -> None:
         """Put ``cap`` before frame ``index``: FFmpeg's seek (to a key frame, then decoding forward),
-        or, where the container does not allow an exact seek, reading from the start."""
-        if cap.set(cv2.CAP_PROP_POS_FRAMES, index) and int(cap.get(cv2.CAP_PROP_POS_FRAMES)) == index:
+        or, where the container does not allow an exact seek, reading from the start. OpenCV turns
+        a frame index into a time by the average rate, so a variable-rate file is read from the start."""
+        if self.frame_times is None and cap.set(cv2.CAP_PROP_POS_FRAMES, index) \
+                and int(cap.get(cv2.CAP_PROP_POS_FRAMES)) == index:
             return
         logger.info("%s: no exact seek to frame %d; reading up to it", self.path, index)
         cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
@@ -193,6 +220,33 @@ class VideoFileSource:
 #: The longest side of a frame as analysed: larger pictures are scaled down on reading (the models
 #: work on far smaller inputs; a 10000×10000 video otherwise holds gigabytes of frames).
 MAX_SIDE = 1920
+
+
+#: Frame intervals that differ from one another by more than this share of the mean make a file's
+#: frame rate variable (a constant-rate file's intervals differ by a millisecond of rounding at most).
+VARIABLE_RATE = 0.25
+
+
+def _variable_times(path: Path, native_fps: float) -> np.ndarray | None:
+    """The presentation time of every frame (seconds from the first) when the file's frame rate
+    varies, from its packets (read without decoding); None for a constant rate, or when the
+    container cannot be read so (OpenCV's count and rate are used then)."""
+    import av  # PyAV's demuxer; FFmpeg underneath, like OpenCV's
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            pts = np.array(sorted(p.pts for p in container.demux(stream) if p.pts is not None), np.float64)
+            base = float(stream.time_base)
+    except (av.error.FFmpegError, IndexError, OSError):
+        return None
+    if len(pts) < 3:
+        return None
+    times = (np.unique(pts) - pts[0]) * base
+    gaps = np.diff(times)
+    if times[-1] <= 0 or np.abs(gaps - gaps.mean()).max() <= VARIABLE_RATE * gaps.mean():
+        return None
+    return times
 
 
 def fit(bgr: np.ndarray) -> np.ndarray:

@@ -118,6 +118,32 @@ def write_webm(path: Path, steps: list[tuple[float, dict]], fps: float = 10.0) -
     return _write(path, steps, fps, "VP80")
 
 
+def write_variable_rate(path: Path, parts: list[tuple[float, dict, float]]) -> Path:
+    """A variable-frame-rate clip (PyAV, time base 1/1000 ms): each (seconds, pose, fps) part at
+    its own rate, as a phone or a screen recorder writes. The container's ``.mkv`` or ``.mp4``
+    comes from the suffix."""
+    from fractions import Fraction
+
+    import av
+
+    container = av.open(str(path), "w", format="matroska" if path.suffix == ".mkv" else "mp4")
+    stream = container.add_stream("mpeg4", rate=30)
+    stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+    stream.time_base = stream.codec_context.time_base = Fraction(1, 1000)
+    t0 = 0.0
+    for seconds, pose, fps in parts:
+        for k, rgb in enumerate(frames([(seconds, pose)], fps)):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts, frame.time_base = round(1000 * (t0 + k / fps)), Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        t0 += seconds
+    for packet in stream.encode():
+        container.mux(packet)
+    container.close()
+    return path
+
+
 def frame_times(path: Path) -> list[float]:
     """The time (seconds) of every frame OpenCV decodes from a video file, in order."""
     cap = cv2.VideoCapture(str(path))

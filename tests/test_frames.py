@@ -63,3 +63,28 @@ def test_a_huge_picture_is_scaled_down_on_reading(tmp_path):
     assert {f.rgb.shape for f in frames} == {(MAX_SIDE * 3 // 4, MAX_SIDE, 3)}
     # The picture is the same, smaller: the bright part grows by a quarter of the width each frame.
     assert [round(float((f.rgb[:, :, 0] > 100).mean()), 2) for f in frames] == [0.25, 0.5, 0.75]
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".mp4"])
+def test_a_variable_frame_rate_video_is_read_on_its_own_times(tmp_path, suffix):
+    """Issue 21, item 10: frame times came from the frame index over the average rate, so a
+    variable-rate video's length and its changes were misplaced. 14 s at 5 fps, then 6 s at 25."""
+    from tests.clips import write_variable_rate
+
+    path = write_variable_rate(tmp_path / f"vfr{suffix}", [(14.0, {}, 5.0), (6.0, {"dy": 0.2}, 25.0)])
+    source = VideoFileSource(path)
+    assert source.frame_count == 70 + 150
+    assert source.duration_s == pytest.approx(20.0, abs=0.1)
+    times = [f.t for f in source]
+    assert times[69] == pytest.approx(13.8, abs=1e-3) and times[70] == pytest.approx(14.0, abs=1e-3)
+    assert times[-1] == pytest.approx(19.96, abs=1e-3)
+    # Thinned to 10 fps by the times: every frame of the slow part, every other... of the fast one.
+    thinned = VideoFileSource(path, fps=10)
+    picked = [f.t for f in thinned]
+    assert len(picked) == thinned.expected_frames
+    assert max(np.diff(picked)) == pytest.approx(0.2, abs=1e-3) and picked[-1] == pytest.approx(19.96, abs=0.05)
+    # A chunk read from the middle is the same frames as the whole video's there.
+    whole = [(f.t, f.rgb) for f in thinned if 10.0 <= f.t < 15.0]
+    chunk = [(f.t, f.rgb) for f in thinned.chunk(2, 5.0)]
+    assert [t for t, _ in chunk] == [t for t, _ in whole]
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(chunk, whole))

@@ -77,3 +77,18 @@ def test_replay_with_another_profile_changes_the_result(processed):
     store, results = processed
     strict = default_profile().with_cue("slumped_posture", threshold=1.5)
     assert [e.cue for e in Recording.load(store, results["moves_down"].session_id).replay(strict).events] == []
+
+
+def test_a_change_in_a_variable_frame_rate_video_is_placed_at_its_time(tmp_path):
+    """Issue 21, item 10: the person sits lower at 14 s of a video whose rate changes from 5 to 25
+    frames a second there; read by the frame index over the average rate, the change came out
+    seconds early. Its episode starts at the change, and the session is as long as the video."""
+    from tests.clips import write_variable_rate
+
+    path = write_variable_rate(tmp_path / "vfr.mp4", [(14.0, {}, 5.0), (6.0, {"dy": 0.2}, 25.0)])
+    r = process_video(path, store=SessionStore(tmp_path / "home"), profile=default_profile(), fps=10.0,
+                      calibration_s=CALIBRATION_S)
+    assert r.status == "complete" and r.duration_s == pytest.approx(20.0, abs=0.2)
+    (episode,) = [e for e in r.events if e.cue == "slumped_posture"]
+    assert abs(episode.start_s - 14.0) <= TOLERANCE_S
+    assert all(e.start_s >= 14.0 - 0.5 for e in r.events), r.events
