@@ -151,7 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _store(args):
     from cue_trainer.store import SessionStore
 
-    return SessionStore(args.home)
+    store = SessionStore(args.home)
+    damage = store.damage()
+    if damage is not None:
+        print(damage, file=sys.stderr)
+    return store
 
 
 def _episode_table(events, suggestions) -> str:

@@ -196,6 +196,10 @@ _SESSION_COLUMNS = {
 }
 
 
+#: Integrity checks done in this process, by (file, size, modification time): their sentence or None.
+_CHECKED: dict[tuple[str, int, int], str | None] = {}
+
+
 def default_home() -> Path:
     """The data directory: ``$CUE_TRAINER_HOME`` if set, else the user's data dir for cue-trainer."""
     env = os.environ.get(HOME_ENV)
@@ -350,6 +354,23 @@ class SessionStore:
         """Whether the file this store writes to is still the one at ``path`` (a file removed while
         open takes the writes and then vanishes with them)."""
         return self._inode is not None and self._file_id() == self._inode
+
+    def damage(self) -> str | None:
+        """One sentence when the file fails SQLite's integrity check (a disk fault, a copy made
+        while it was written, another program's edit), else None. Its sessions may still read,
+        but what is read may be wrong and a delete can lose more: it is said on reading, and
+        deleting is refused. Checked once per state of the file in this process."""
+        st = os.stat(self.path)
+        key = (str(self.path), st.st_size, st.st_mtime_ns)
+        if key not in _CHECKED:
+            with self._lock:
+                self.flush()
+                problems = [r[0] for r in self._db.execute("PRAGMA integrity_check(5)").fetchall()]
+            _CHECKED[key] = None if problems == ["ok"] else (
+                f"The session store {self.path} is damaged (SQLite's integrity check: {problems[0]}). What it "
+                "shows may be wrong: keep a copy of the file, export the sessions you need "
+                "(cue-trainer sessions export), then move it away to start a new one.")
+        return _CHECKED[key]
 
     # -- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -516,6 +537,9 @@ class SessionStore:
         info = self.session(session_id)
         if info.status == "recording":
             raise InputError(f"Session {session_id} is still being recorded; stop it first, then delete it.")
+        damage = self.damage()
+        if damage is not None:  # deleting from a damaged file can lose more than the one session
+            raise InputError(f"{damage} Nothing was deleted.")
         try:
             video, refused = self.own_video(info), None
         except InputError as e:  # the rows still go; a file outside the data folder is never touched

@@ -14,6 +14,7 @@ from cue_trainer.features import FEATURES, INDEX, FeatureFrame
 from cue_trainer.profiles import default_profile
 from cue_trainer.records import CueEvent, Label, Mark, Segment, Suggestion
 from cue_trainer.store import SCHEMA_VERSION, TABLES, SessionStore
+from tests.processes import run_cli
 
 
 def frame(t, **values):
@@ -228,3 +229,44 @@ def test_a_video_copy_inside_the_folder_is_still_found_and_deleted(home):
     assert store.own_video(store.session(sid)) == video.resolve()
     assert store.delete_session(sid) is None
     assert not video.exists()
+
+
+def damaged(home) -> int:
+    """A store whose index no longer matches its table (as after another program's edit or a
+    disk fault): every row still reads, SQLite's integrity check fails. Returns its session."""
+    store = SessionStore(home)
+    sid = filled(store)
+    store.add_events(sid, [CueEvent("head_down", 1.0, 2.0, 1.5, 0.3), CueEvent("head_down", 3.0, 4.0, 3.5, 0.4)])
+    store.close()
+    db = sqlite3.connect(home / "sessions.sqlite3")
+    db.execute("PRAGMA writable_schema=ON")
+    db.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX events_session ON events (session_id, end_s)' "
+               "WHERE name = 'events_session'")
+    db.commit()
+    db.close()
+    return sid
+
+
+def test_a_damaged_store_is_said_on_reading_and_nothing_is_deleted_from_it(home):
+    """Issue 21, item 15: a store that fails the integrity check was read and deleted from without a word."""
+    sid = damaged(home)
+    store = SessionStore(home)
+    damage = store.damage()
+    assert damage.startswith(f"The session store {store.path} is damaged (SQLite's integrity check: row ")
+    assert "keep a copy of the file" in damage
+    with pytest.raises(InputError, match=r"is damaged .* Nothing was deleted\.$"):
+        store.delete_session(sid)
+    assert [s.id for s in store.sessions()] == [sid] and len(store.events(sid)) == 3  # all still there
+    # The command line says it once, and still lists what it can.
+    out = run_cli("sessions", "list", home=home)
+    assert out.returncode == 0 and out.stderr.count("is damaged") == 1
+    assert [line.split()[0] for line in out.stdout.splitlines()[1:]] == [str(sid)]
+    out = run_cli("sessions", "delete", str(sid), home=home)
+    assert out.returncode != 0 and "Nothing was deleted." in out.stderr
+    assert [s.id for s in SessionStore(home).sessions()] == [sid]
+
+
+def test_a_sound_store_has_no_damage(home):
+    store = SessionStore(home)
+    filled(store)
+    assert store.damage() is None

@@ -15,6 +15,8 @@ style.apply()
 st.title("Sessions")
 panels.deleted_notice()
 store = SessionStore()
+if (damage := store.damage()) is not None:
+    st.warning(plain(damage))
 sessions = store.sessions()
 if not sessions:
     st.info("No sessions yet. Practise live, or analyse a video on “Process a video” or with "
