@@ -118,7 +118,38 @@ def connect(address: str | None = None, *, num_cpus: int | None = None):
     except (ConnectionError, RuntimeError, ValueError) as e:
         where = f"at {address}" if address else "on this machine"
         raise InputError(f"No Ray cluster could be reached {where} ({str(e).splitlines()[0].rstrip('.')}).") from None
+    _cluster_messages_to_log()
     return ray
+
+
+def _cluster_messages_to_log() -> None:
+    """Ray's driver prints the cluster's own error messages to the terminal (a raylet that ended
+    comes with 24 lines of its state dump); each failure that matters reaches the caller as an
+    exception and becomes one sentence, so these go to the log instead (``-v`` shows them)."""
+    from ray._private import worker
+
+    if getattr(worker.print_to_stdstream, "cue_trainer", False):
+        return
+    printed = worker.print_to_stdstream
+
+    def to_log(data, ignore_prefix):
+        if data.get("pid") == "raylet":
+            logger.info("Ray: %s", "\n".join(data.get("lines", [])))
+        else:
+            printed(data, ignore_prefix)
+
+    to_log.cue_trainer = True
+    worker.print_to_stdstream = to_log
+
+
+def _died(video: str, error: Exception) -> str:
+    """What to say when the worker analysing ``video`` died (after its retry)."""
+    text = str(error).lower()
+    if "node" in text and ("died" in text or "dead" in text or "raylet" in text):
+        return (f"The Ray node that was analysing {video} stopped (its raylet ended), so {video} was not finished; "
+                "run the same command again when the cluster is back.")
+    return (f"The worker analysing {video} stopped unexpectedly, twice (killed, out of memory or crashed: "
+            "Ray's logs under /tmp/ray say which).")
 
 
 def _answers(address: str) -> None:
@@ -253,9 +284,9 @@ def process_many_on_ray(
                 continue
             try:
                 found = ray.get(ready[0])
-            except RayActorError:
-                fail(v, f"The worker analysing {v} stopped unexpectedly, twice; "
-                        "it may be too large for that computer's memory.")
+            except RayActorError as e:
+                logger.info("Ray worker of %s died: %s", v, e)
+                fail(v, _died(v, e))
                 continue
             except RayTaskError as e:
                 cause = e.cause if isinstance(getattr(e, "cause", None), InputError) else None
@@ -282,11 +313,15 @@ def process_many_on_ray(
         for video in open_videos.values():  # Ctrl-C, or the driver's own fault: sessions begun stay, incomplete
             if video.writer is not None:
                 video.writer.abort()
+        # Ray's own messages about the tasks the stop cut short ("(raylet) Task … failed … will be
+        # retried") would follow the sentence that says what was kept: disconnect first.
+        ray.shutdown()
         raise
     finally:
         store.close()
-        for actor in actors:
-            ray.kill(actor)
+        if ray.is_initialized():
+            for actor in actors:
+                ray.kill(actor)
     return ledger.items()
 
 

@@ -430,3 +430,44 @@ def test_a_cluster_of_this_machine_listens_on_loopback_only_and_asks_nothing_out
                | set(re.findall(r'sin6_port=[^}]*?inet_pton\(AF_INET6, "([^"]+)", &sin6_addr', text)))
     assert targets and all(t.startswith("127.") or t in ("::1", "::ffff:127.0.0.1") for t in targets), targets
     assert "metadata.google.internal" not in text and "169.254.169.254" not in text
+
+
+def test_ctrl_c_on_the_cluster_ends_with_the_sentence_and_nothing_after_it(cluster, folder, tmp_path):
+    """Issue 21, item 16: after the sentence that says what was kept, Ray printed its own lines
+    about the tasks the stop cut short ("(raylet) Task ChunkWorker.detect failed … retried")."""
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "pipelines" / "process_folder.py"), str(folder), "--engine", "ray",
+         "--address", cluster, "--chunk-s", "4", "--calibration-s", "5", "--home", str(tmp_path / "home")],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 240
+    while not any("of video" in line for line in lines) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)  # until a chunk is done: the workers are busy
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=120) == 130
+    reader.join(timeout=30)
+    text = "".join(lines).replace("\r", "\n")
+    said = [line for line in text.splitlines() if line.strip()]
+    assert said[-1] == ("process_folder: Stopped; the videos finished are stored, and running the same command "
+                        "again processes the rest."), said[-5:]
+    assert "(raylet)" not in text and "Traceback" not in text
+
+
+def test_the_cluster_s_own_error_messages_go_to_the_log_not_the_terminal(cluster, capsys, caplog):
+    """Issue 21, item 16: a raylet that ended printed 24 lines of its state dump in the terminal;
+    the failure itself reaches the pipeline as an exception and becomes one sentence."""
+    import logging
+
+    from cue_trainer.cluster import connect
+
+    connect(cluster)
+    from ray._private import worker
+
+    with caplog.at_level(logging.INFO, logger="cue_trainer.cluster"):
+        worker.print_to_stdstream({"lines": ["Raylet is terminated.", "[state-dump] …"], "pid": "raylet",
+                                   "is_err": False}, ignore_prefix=False)
+    out = capsys.readouterr()
+    assert "Raylet is terminated" not in out.out + out.err
+    assert any("Raylet is terminated." in r.getMessage() for r in caplog.records)
