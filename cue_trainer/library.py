@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tarfile
 import tempfile
@@ -139,7 +140,11 @@ def fetch_package(name: str, spec: dict, cache: Path, progress: Progress | None 
         url = _archive_url(spec)
         _download(url, partial / url.rsplit("/", 1)[-1].split("#")[0], progress)
         folder.parent.mkdir(parents=True, exist_ok=True)
-        partial.rename(folder)
+        try:
+            partial.rename(folder)
+        except OSError:  # another process (a second app, a parallel test) put it there first
+            if not any(folder.iterdir()):
+                raise
         return next(folder.iterdir())
     finally:
         shutil.rmtree(partial, ignore_errors=True)
@@ -149,7 +154,7 @@ def extract(archive: Path, member: str, out: Path, expected: str) -> Path:
     """``member`` of the archive as ``out``, verified against its sha256 (kept only if it matches)."""
     if out.exists() and sha256(out) == expected:
         return out
-    tmp = out.with_name(out.name + ".part")
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.part")  # one per process: two may extract at once
     try:
         if archive.suffix == ".tgz":
             with tarfile.open(archive) as t:
