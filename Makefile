@@ -37,12 +37,17 @@ $(STAMP): $(APP_STAMP)
 run: $(APP_STAMP)
 	$(BIN)/cue-trainer app --port $(PORT)
 
+# On both cores (pytest-xdist), a test file's tests in one process (its module fixtures are shared);
+# make PYTEST_JOBS=0 test runs them in this one process.
+PYTEST_JOBS ?= 2
+PYTEST_N := $(if $(filter 0,$(PYTEST_JOBS)),,-n $(PYTEST_JOBS) --dist loadfile)
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_N)
 
 # Everything but the tests that drive a browser (CI runs these on a second Python).
 test-nobrowser: $(STAMP)
-	$(BIN)/python -m pytest --ignore-glob='tests/*_browser.py'
+	$(BIN)/python -m pytest $(PYTEST_N) --ignore-glob='tests/*_browser.py'
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.run

@@ -4,9 +4,12 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from cue_trainer.app.launch import run
-    from cue_trainer.cli import main as cli_main
-
+    try:
+        from cue_trainer.app.launch import run
+        from cue_trainer.cli import main as cli_main
+    except KeyboardInterrupt:  # Ctrl-C while the command starts: nothing was done yet
+        print("Stopped.", file=sys.stderr)
+        return 130
     return cli_main(argv, app=run)
 
 
