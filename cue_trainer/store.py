@@ -196,6 +196,19 @@ _SESSION_COLUMNS = {
 }
 
 
+def _statements(script: str) -> list[str]:
+    """The SQL statements of a migration script, one by one (``executescript`` would commit the
+    transaction they must run in)."""
+    out, part = [], ""
+    for piece in script.split(";"):
+        part += piece + ";"
+        if sqlite3.complete_statement(part):
+            if any(line.strip() and not line.strip().startswith("--") for line in part.rstrip(";").splitlines()):
+                out.append(part)
+            part = ""
+    return out
+
+
 #: Integrity checks done in this process, by (file, size, modification time): their sentence or None.
 _CHECKED: dict[tuple[str, int, int], str | None] = {}
 
@@ -380,9 +393,19 @@ class SessionStore:
                 f"The session store {self.path} was written by a newer cue-trainer (schema {version}); please upgrade."
             )
         for k in range(version, SCHEMA_VERSION):
-            with self._db:
-                self._db.executescript(f"BEGIN; {MIGRATIONS[k]}; PRAGMA user_version = {k + 1}; COMMIT;")
-            logger.info("Migrated %s to schema %d", self.path, k + 1)
+            # One process migrates at a time, and only from the version it finds under the lock:
+            # two that open a new store at once (the app and a batch, two workers) both read 0.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if self._db.execute("PRAGMA user_version").fetchone()[0] == k:
+                    for statement in _statements(MIGRATIONS[k]):
+                        self._db.execute(statement)
+                    self._db.execute(f"PRAGMA user_version = {k + 1}")
+                    logger.info("Migrated %s to schema %d", self.path, k + 1)
+                self._db.commit()
+            except BaseException:
+                self._db.rollback()
+                raise
 
     def close(self) -> None:
         with self._lock:

@@ -401,7 +401,10 @@ def test_a_killed_worker_does_not_abort_the_batch(clip_dir, tmp_path):
     home = tmp_path / "home"
     deadline = time.monotonic() + 300
     while not (home.exists() and recording(home) == 2):
-        assert proc.poll() is None and time.monotonic() < deadline, "the workers never started analysing"
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            out, err = proc.communicate()
+            raise AssertionError(f"the workers never both analysed: {out}{err}")
         time.sleep(0.2)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
     workers = [int(c) for c in children

@@ -4,6 +4,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -270,3 +271,26 @@ def test_a_sound_store_has_no_damage(home):
     store = SessionStore(home)
     filled(store)
     assert store.damage() is None
+
+
+def _open_at_once(home: str, barrier) -> str:
+    barrier.wait()
+    try:
+        SessionStore(home).close()
+        return "ok"
+    except Exception as e:  # what a second process got
+        return f"{type(e).__name__}: {e}"
+
+
+def test_processes_that_open_a_new_store_at_once_each_get_it(tmp_path):
+    """Two processes creating the store together (the app and a batch, a batch's workers) both
+    read schema 0; one failed on "table sessions already exists" (the parallel test run caught it)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager, ctx.Pool(4) as pool:
+        for k in range(5):
+            barrier = manager.Barrier(4)
+            home = str(tmp_path / f"home{k}")
+            assert pool.starmap(_open_at_once, [(home, barrier)] * 4) == ["ok"] * 4
+            assert sqlite3.connect(Path(home) / "sessions.sqlite3").execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
