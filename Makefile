@@ -67,8 +67,9 @@ constraints:
 	$(PYTHON) -m venv .venv-constraints
 	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
 	.venv-constraints/bin/python -m pip install --quiet -e '.[dev,cluster]'
-	{ sed -n '1,/^# then make test/p' constraints.txt; \
-	  .venv-constraints/bin/python -m pip freeze --exclude-editable | grep -v '^cue.trainer'; } > constraints.new
+	{ sed -n '1,/sys_platform == "darwin"/p' constraints.txt; \
+	  .venv-constraints/bin/python -m pip freeze --exclude-editable | grep -v '^cue.trainer' \
+	  | sed 's/^opencv-contrib-python==.*/& ; sys_platform != "darwin"/'; } > constraints.new
 	mv constraints.new constraints.txt
 	rm -rf .venv-constraints
 
