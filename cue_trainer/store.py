@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 HOME_ENV = "CUE_TRAINER_HOME"
 DB_NAME = "sessions.sqlite3"
+#: How long a write waits for another program's lock on the store before it gives up (seconds).
+BUSY_TIMEOUT_S = 30.0
 
 TABLES = ("sessions", "features", "events", "marks", "suggestions", "segments", "labels")
 
@@ -332,9 +334,11 @@ class SessionStore:
     Args:
         home: data directory (default: ``default_home()``); created if missing.
         commit_interval_s: longest time buffered frame rows wait before a commit.
+        busy_timeout_s: how long a write waits while another program holds the file locked.
     """
 
-    def __init__(self, home: str | os.PathLike | None = None, *, commit_interval_s: float = 0.5) -> None:
+    def __init__(self, home: str | os.PathLike | None = None, *, commit_interval_s: float = 0.5,
+                 busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.home = Path(home) if home is not None else default_home()
         try:
             self.home.mkdir(parents=True, exist_ok=True)
@@ -343,18 +347,40 @@ class SessionStore:
         self.path = self.home / DB_NAME
         self.commit_interval_s = commit_interval_s
         self._lock = threading.RLock()
-        try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-            self._db.row_factory = sqlite3.Row  # rows are read by column name, never by position
-            self._db.execute("PRAGMA foreign_keys=ON")  # no row can belong to a session that is gone
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._migrate()
-        except sqlite3.DatabaseError as e:
-            raise InputError(f"The session store {self.path} cannot be opened ({e}).") from None
+        # Processes that open a new store at once (the app and a batch, a batch's workers) all turn it
+        # to WAL: SQLite answers "locked" at once, without waiting, to the one whose read lock would
+        # otherwise deadlock with another's write. So the whole opening is tried again until the wait
+        # a write would have had is over.
+        deadline = time.monotonic() + busy_timeout_s
+        while True:
+            try:
+                self._db = self._open(busy_timeout_s)
+                break
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() >= deadline:
+                    raise InputError(f"The session store {self.path} cannot be opened ({e}).") from None
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as e:
+                raise InputError(f"The session store {self.path} cannot be opened ({e}).") from None
         self._pending: list[tuple] = []
         self._last_commit = time.monotonic()
         self._inode = self._file_id()
+
+    def _open(self, busy_timeout_s: float) -> sqlite3.Connection:
+        """A connection to the store's file in WAL mode with the schema migrated; closed again when
+        that fails."""
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=busy_timeout_s)
+        try:
+            db.row_factory = sqlite3.Row  # rows are read by column name, never by position
+            db.execute("PRAGMA foreign_keys=ON")  # no row can belong to a session that is gone
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._db = db
+            self._migrate()
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def _file_id(self) -> tuple[int, int] | None:
         try:
@@ -787,15 +813,16 @@ def write_atomically(path: Path, write) -> Path:
 StoreFault = sqlite3.Error
 
 
-def explain(error: sqlite3.Error, path: Path | str | None = None) -> str:
-    """One sentence for a person about a store fault (``StoreFault``)."""
+def explain(error: sqlite3.Error, path: Path | str | None = None, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> str:
+    """One sentence for a person about a store fault (``StoreFault``); ``busy_timeout_s`` is how
+    long the store that met it waited for a lock."""
     where = f" {path}" if path else ""
     text = str(error)
     if "disk is full" in text or "database or disk is full" in text:
         return (f"The disk is full, so the session store{where} could not be written; what was stored before "
                 "is kept. Free some space and try again.")
     if "locked" in text or "busy" in text:
-        return (f"The session store{where} is busy: another program has held it locked for over 30 s. "
+        return (f"The session store{where} is busy: another program has held it locked for over {busy_timeout_s:g} s. "
                 "Try again when it is done.")
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return (f"The session store{where} is damaged ({text}). Keep a copy of it, then move it away to start "
