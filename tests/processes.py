@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,3 +37,36 @@ def fill_up(folder: Path) -> Path:
         except OSError:  # no space left
             pass
     return filler
+
+
+ROOT = os.geteuid() == 0
+
+
+needs_root = pytest.mark.skipif(not ROOT, reason="mounting a tmpfs needs root")
+
+
+def one_sentence(out: subprocess.CompletedProcess, pattern: str) -> None:
+    """Exit status 2, one line on stderr matching ``pattern``, no traceback."""
+    assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert re.search(pattern, lines[0]), lines[0]
+
+
+def loaded(pid: int, library: str) -> bool:
+    """Whether process ``pid`` has a shared library whose path contains ``library`` mapped."""
+    try:
+        return library in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def analysing(home: Path, n: int) -> bool:
+    """Whether ``n`` sessions of the store in ``home`` have frames stored (their processes are analysing)."""
+    from cue_trainer.store import SessionStore
+
+    try:
+        return sum(s.frames > 0 for s in SessionStore(home).sessions()) >= n
+    except Exception:  # the store is still being created
+        return False

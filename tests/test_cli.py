@@ -7,14 +7,17 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from cue_trainer import InputError
+from cue_trainer.labels import read_labels
 from cue_trainer.recording import Recording
-from cue_trainer.store import SessionStore
+from cue_trainer.store import SessionStore, StoreFault, explain
 from tests.clips import write_mp4
-from tests.processes import REPO, run_cli
+from tests.processes import REPO, analysing, loaded, needs_root, one_sentence, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -255,3 +258,126 @@ def test_a_video_name_outside_the_data_folder_is_not_exported_shown_or_deleted(h
     deleted = run_cli("sessions", "delete", str(sid), home=home)
     assert deleted.returncode == 0 and "is left alone" in deleted.stdout
     assert secret.read_text() == "the person's own file"
+
+
+@pytest.mark.slow
+def test_cli_refuses_to_delete_a_session_that_process_is_writing(long_clip, home):
+    writer = subprocess.Popen([sys.executable, "-m", "cue_trainer", "process", str(long_clip), "--no-progress"],
+                              env={**os.environ, "CUE_TRAINER_HOME": str(home)}, cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not SessionStore(home).sessions():
+            time.sleep(0.2)
+        out = run_cli("sessions", "delete", "1", home=home)
+        one_sentence(out, r"Session 1 is still being recorded; stop it first, then delete it\.")
+        assert writer.poll() is None, "the clip was processed before the delete was tried"
+    finally:
+        writer.send_signal(signal.SIGINT)  # the rest of the clip adds nothing to what is checked
+        _, err = writer.communicate(timeout=300)
+    assert writer.returncode == 130, err
+    info = SessionStore(home).session(1)  # the refused delete took nothing: the writer's rows are all there
+    assert info.status == "incomplete" and 0 < info.frames < 600
+    assert len(SessionStore(home).features(1)[0]) == info.frames
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when, expected", [
+    ("loading", r"^Stopped( before anything was stored)?\.$"),  # while numpy, OpenCV, the models load
+    ("analysing", r"^Stopped; session 2 is kept as incomplete\.$"),  # its own id, not "the newest"
+])
+def test_ctrl_c_names_the_session_this_run_created(long_clip, home, clip, when, expected):
+    assert run_cli("process", str(clip("steady")), "--calibration-s", "5", home=home).returncode == 0  # session 1
+    # As from a terminal: Ctrl-C reaches the process even when this suite runs in the background
+    # (where a shell starts its children with SIGINT ignored, and Python then never raises it).
+    proc = subprocess.Popen([sys.executable, "-m", "cue_trainer", "process", str(long_clip), "--no-progress"],
+                            env={**os.environ, "CUE_TRAINER_HOME": str(home)}, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # Wait for the moment, not for a time: a loaded machine makes each come later.
+    deadline = time.monotonic() + 120
+    ready = {"loading": lambda: loaded(proc.pid, "numpy"),
+             "analysing": lambda: analysing(home, 2)}[when]
+    while not ready() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    # 130, or killed by the SIGINT itself when it lands while Python starts (a shell reports 130 for both).
+    assert proc.returncode in (130, -signal.SIGINT), err
+    assert "Traceback" not in err and "session 1" not in err
+    assert re.search(expected, err.strip()), err
+    statuses = {s.id: s.status for s in SessionStore(home).sessions()}
+    assert statuses[1] == "complete"
+    if when == "analysing":
+        assert statuses[2] == "incomplete"
+
+@pytest.mark.parametrize("args", [
+    ["sessions", "show", str(2**63)], ["sessions", "export", str(2**64), "--out", "x"],
+    ["sessions", "score", "9" * 30], ["sessions", "delete", str(2**63)],
+])
+def test_huge_session_ids_are_one_sentence(home, args):
+    one_sentence(run_cli(*args, home=home), r"there is no session \d+")
+
+@pytest.fixture
+def one_session(stored, home) -> Path:
+    return stored("moves_down", into=home)
+
+@needs_root
+def test_export_into_a_read_only_folder(one_session, tmpfs):
+    out = tmpfs("1m", readonly=True)
+    one_sentence(run_cli("sessions", "export", "1", "--out", str(out), home=one_session), r"cannot be written")
+    one_sentence(run_cli("sessions", "export", "1", "--out", str(out / "new"), home=one_session),
+                 r"cannot be created")
+
+@needs_root
+def test_export_onto_a_full_disk_leaves_no_half_written_file(one_session, tmpfs):
+    out = tmpfs("8k")
+    result = run_cli("sessions", "export", "1", "--out", str(out), "--format", "csv", home=one_session)
+    one_sentence(result, r"features\.csv cannot be written \(No space left on device\)")
+    assert not [p for p in out.iterdir() if p.name.startswith("features")]  # neither the file nor its part
+
+@needs_root
+@pytest.mark.slow
+def test_a_disk_that_fills_up_during_process(long_clip, tmpfs):
+    home = tmpfs("600k")
+    out = run_cli("process", str(long_clip), "--no-progress", home=home)
+    one_sentence(out, r"The disk is full, so the session store could not be written; what was stored before is kept")
+    (info,) = json.loads(run_cli("sessions", "list", "--json", home=home).stdout)
+    assert info["status"] == "incomplete" and info["frames"] > 0  # what was committed stays
+
+def test_a_store_damaged_in_the_middle(one_session):
+    path = one_session / "sessions.sqlite3"
+    SessionStore(one_session).close()  # checkpoint the log into the file
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle: middle + 8192] = os.urandom(8192)
+    path.write_bytes(bytes(data))
+    for wal in one_session.glob("sessions.sqlite3-*"):
+        wal.unlink()
+    out = run_cli("sessions", "show", "1", home=one_session)
+    one_sentence(out, r"is damaged \(|cannot be opened \(")
+
+def test_delete_while_another_program_holds_a_write_lock(one_session):
+    holder = sqlite3.connect(one_session / "sessions.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another client writing, for longer than the store waits
+    store = SessionStore(one_session, busy_timeout_s=1.0)  # the CLI's store waits 30 s (BUSY_TIMEOUT_S)
+    try:
+        with pytest.raises(StoreFault) as fault:
+            store.delete_session(1)
+    finally:
+        holder.execute("ROLLBACK")
+    assert explain(fault.value, busy_timeout_s=1.0) == (
+        "The session store is busy: another program has held it locked for over 1 s. Try again when it is done.")
+    assert [s.id for s in SessionStore(one_session).sessions()] == [1]
+
+@pytest.mark.parametrize("kind", ["devnull", "fifo"])
+def test_devices_and_pipes_are_not_regular_files(tmp_path, home, kind):
+    if kind == "devnull":
+        path = Path("/dev/null")
+    else:
+        path = tmp_path / "pipe.mp4"
+        os.mkfifo(path)
+    one_sentence(run_cli("process", str(path), home=home, timeout=60), r"is not a regular file")
+    one_sentence(run_cli("process", "x.mp4", "--profile", str(path), home=home, timeout=60),
+                 r"The profile file .* is not a regular file")
+    with pytest.raises(InputError, match="is not a regular file"):
+        read_labels(path)

@@ -445,10 +445,12 @@ def test_ctrl_c_on_the_cluster_ends_with_the_sentence_and_nothing_after_it(clust
     deadline = time.monotonic() + 240
     while not any("of video" in line for line in lines) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)  # until a chunk is done: the workers are busy
+    assert proc.poll() is None, "process_folder ended before the stop:\n" + "".join(lines)[-4000:]
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=120) == 130
+    code = proc.wait(timeout=120)
     reader.join(timeout=30)
     text = "".join(lines).replace("\r", "\n")
+    assert code == 130, text[-4000:]
     said = [line for line in text.splitlines() if line.strip()]
     assert said[-1] == ("process_folder: Stopped; the videos finished are stored, and running the same command "
                         "again processes the rest."), said[-5:]

@@ -2,13 +2,13 @@
 import pytest
 
 from cue_trainer import InputError
-from cue_trainer.labels import read_labels
+from cue_trainer.labels import MAX_LABELS, read_labels
 from cue_trainer.profiles import default_profile
 from cue_trainer.recording import Recording
 from cue_trainer.review import write_tiers
 from cue_trainer.store import SessionStore
 from cue_trainer.videos import process_video
-from tests.processes import run_script
+from tests.processes import one_sentence, run_script
 
 
 @pytest.mark.slow
@@ -56,3 +56,24 @@ def test_label_names_can_be_ids_short_or_long_labels(tmp_path):
     assert [(x.cue, x.start_s, x.end_s) for x in read_labels(path)] == [
         ("slumped_posture", 1.0, 2.0), ("head_down", 3.0, 4.0), ("leaning_back", 5.0, 6.0)
     ]
+
+
+def test_import_labels_with_a_huge_session_id(home, tmp_path):
+    labels = tmp_path / "l.csv"
+    labels.write_text("cue,start_s,end_s\nhead_down,1,2\n")
+    one_sentence(run_script("pipelines/import_labels.py", str(2**63), str(labels), "--home", str(home)),
+                 r"there is no session")
+
+def test_labels_past_the_sessions_end_are_refused_naming_the_line(tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("cue,start_s,end_s\nhead_down,1,2\nhead_down,120,130\n")
+    with pytest.raises(InputError, match=r"line 3: the episode starts at 120 s, after the session's end \(16\.0 s\)"):
+        read_labels(path, session_end_s=16.0)
+
+def test_a_huge_label_file_is_capped_in_one_sentence(tmp_path):
+    path = tmp_path / "many.csv"
+    with open(path, "w") as f:
+        f.write("cue,start_s,end_s\n")
+        f.writelines(f"head_down,{i},{i + 1}\n" for i in range(MAX_LABELS + 5))
+    with pytest.raises(InputError, match=r"holds more than 100,000 labels; split it"):
+        read_labels(path)

@@ -5,23 +5,21 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from cue_trainer.profiles import load_profile
+from cue_trainer.records import Label
+from cue_trainer.store import SessionStore
 from tests.clips import CHANGE_S
 from tests.processes import REPO
-from cue_trainer.profiles import default_profile, load_profile
-from cue_trainer.records import Label
-from cue_trainer.videos import process_video
-from cue_trainer.store import SessionStore
 
 pytestmark = pytest.mark.slow
 NOTEBOOKS = REPO / "notebooks"
 
 
 @pytest.fixture(scope="module")
-def sessions(clip, tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
+def sessions(stored, tmp_path_factory):
+    home = stored("moves_down", "steady", into=tmp_path_factory.mktemp("stored") / "home")
     store = SessionStore(home)
-    down = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0).session_id
-    steady = process_video(clip("steady"), store=store, profile=default_profile(), calibration_s=5.0).session_id
+    down, steady = 1, 2
     store.set_labels(down, [Label("slumped_posture", CHANGE_S, 16.0)])
     store.add_mark(down, 9.0, "slumped_posture")
     return home, [down, steady]

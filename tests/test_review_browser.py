@@ -3,23 +3,19 @@ import zipfile
 
 import cv2
 import numpy as np
-
 import pytest
 
-from tests.browser import ARTIFACTS, BROKEN_WORDS_JS, app_server, chromium, external_requests, wait_until_idle
-from tests.builders import practise
-from tests.processes import run_cli
 from cue_trainer.records import Suggestion
 from cue_trainer.store import SessionStore
+from tests.browser import ARTIFACTS, BROKEN_WORDS_JS, app_server, chromium, external_requests, wait_until_idle
+from tests.builders import practise
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def served(clip, tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
-    made = run_cli("process", str(clip("moves_down")), "--calibration-s", "5", home=home)
-    assert made.returncode == 0, made.stderr
+def served(stored, tmp_path_factory):
+    home = stored("moves_down", into=tmp_path_factory.mktemp("stored") / "home")
     store = SessionStore(home)
     (info,) = store.sessions()
     store.add_mark(info.id, 9.0, "slumped_posture", "sank down")  # a hit

@@ -14,7 +14,7 @@ from cue_trainer import InputError
 from cue_trainer.features import FEATURES, INDEX, FeatureFrame
 from cue_trainer.profiles import default_profile
 from cue_trainer.records import CueEvent, Label, Mark, Segment, Suggestion
-from cue_trainer.store import SCHEMA_VERSION, TABLES, SessionStore
+from cue_trainer.store import MIGRATIONS, SCHEMA_VERSION, TABLES, SessionStore, StoreFault
 from tests.processes import run_cli
 
 
@@ -294,3 +294,49 @@ def test_processes_that_open_a_new_store_at_once_each_get_it(tmp_path):
             home = str(tmp_path / f"home{k}")
             assert pool.starmap(_open_at_once, [(home, barrier)] * 4) == ["ok"] * 4
             assert sqlite3.connect(Path(home) / "sessions.sqlite3").execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_session_still_recording_is_not_deleted_and_orphans_cannot_exist(home):
+    store = SessionStore(home)
+    sid = store.create_session(source="video", profile_toml=default_profile().to_toml())  # this process records
+    with pytest.raises(InputError, match=rf"Session {sid} is still being recorded; stop it first"):
+        store.delete_session(sid)
+    store.end_session(sid, duration_s=1.0)
+    store.delete_session(sid)  # once ended, it goes
+    store.add_frame(sid, FeatureFrame(0.0, np.zeros(len(FEATURES))))
+    with pytest.raises(StoreFault, match="FOREIGN KEY"):
+        store.flush()  # a row of a session that is gone is refused by the database itself
+
+def test_migration_to_v3_removes_orphaned_rows(home):
+    home.mkdir(parents=True)
+    db = sqlite3.connect(home / "sessions.sqlite3")
+    db.executescript(MIGRATIONS[0] + ";" + MIGRATIONS[1] + "; PRAGMA user_version = 2;")
+    db.execute("INSERT INTO sessions (started_at, status, source, profile_toml) VALUES ('2026-01-01', 'complete', 'video', '')")
+    db.execute("INSERT INTO events (session_id, cue, start_s, end_s, confirmed_s) VALUES (1, 'head_down', 1, 2, 1)")
+    db.execute("INSERT INTO events (session_id, cue, start_s, end_s, confirmed_s) VALUES (7, 'head_down', 1, 2, 1)")
+    db.commit()
+    db.close()
+    store = SessionStore(home)
+    assert [e.cue for e in store.events(1)] == ["head_down"]
+    assert sqlite3.connect(store.path).execute("SELECT COUNT(*) FROM events").fetchone()[0] == 1
+
+def test_a_reused_process_id_is_not_taken_for_the_owner(home):
+    store = SessionStore(home)
+    sid = store.create_session(source="live", profile_toml="")
+    assert store.session(sid).status == "recording"  # this process, started when it did
+    db = sqlite3.connect(store.path)
+    db.execute("UPDATE sessions SET owner_started = '1' WHERE id = ?", (sid,))  # same id, another start
+    db.commit()
+    assert store.session(sid).status == "incomplete"
+
+def test_the_export_of_a_killed_session_says_incomplete_and_keeps_owner_and_path_out(home, tmp_path):
+    store = SessionStore(home)
+    sid = store.create_session(source="video", source_path="/home/ann/private/interview.mp4", profile_toml="")
+    db = sqlite3.connect(store.path)
+    db.execute("UPDATE sessions SET owner_pid = 999999 WHERE id = ?", (sid,))  # its process is gone
+    db.commit()
+    store.export(sid, tmp_path / "out", "csv")
+    text = (tmp_path / "out" / "sessions.csv").read_text()
+    header, row = text.splitlines()[:2]
+    assert "owner" not in header and "incomplete" in row and "recording" not in row
+    assert "interview.mp4" in row and "/home/ann" not in row

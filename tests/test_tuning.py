@@ -1,5 +1,7 @@
 """Tuning: counting against labels and marks, operating points, recovering known episodes,
 writing a loadable profile, and agreeing with the noticing score."""
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,10 +11,10 @@ from cue_trainer.profiles import default_profile, load_profile
 from cue_trainer.recording import Recording
 from cue_trainer.records import CueEvent, Label
 from cue_trainer.store import SessionStore
-from cue_trainer.videos import process_video
 from cue_trainer.tuning import choose, counts, pr_curve, sweep
+from cue_trainer.videos import process_video
 from tests.clips import CHANGE_S
-from tests.processes import run_script
+from tests.processes import one_sentence, run_cli, run_script
 
 pytestmark = pytest.mark.slow
 
@@ -158,3 +160,34 @@ def test_a_threshold_tuned_below_the_hysteresis_gets_a_fitting_one():
     assert (profile.cues["slumped_posture"].threshold, profile.cues["slumped_posture"].hysteresis) == (0.05, 0.025)
     kept = tuned_profile(default_profile(), "slumped_posture", pd.Series({"threshold": 0.3, "min_duration_s": 2.0}))
     assert kept.cues["slumped_posture"].hysteresis == default_profile().cues["slumped_posture"].hysteresis
+
+
+@pytest.fixture
+def tuned_home(clip, home) -> Path:
+    assert run_cli("process", str(clip("moves_down")), "--calibration-s", "5", home=home).returncode == 0
+    return home
+
+@pytest.mark.parametrize(
+    "truth, args, message",
+    [
+        (False, [], r"The sessions hold no labels or marks of slumped_posture"),  # no ground truth at all
+        (True, ["--thresholds", "1:2:0"], r"asks for 0 thresholds; give 1 to 1000"),  # an empty grid
+        (True, ["--thresholds", "0.3,5"], r"thresholds of slumped_posture must lie in 0.05..2, but got 5"),
+        (True, ["--name", "../../x"], r"must be a plain name"),
+    ],
+)
+def test_tune_refuses_and_writes_nothing(tuned_home, truth, args, message):
+    if truth:
+        SessionStore(tuned_home).add_mark(1, 9.0, "slumped_posture")
+    out = run_script("pipelines/tune.py", "--home", str(tuned_home), "--sessions", "1", "--cues", "slumped_posture",
+                     *args)
+    one_sentence(out, message)
+    assert not (tuned_home / "profiles").exists() and not (tuned_home.parent / "x.toml").exists()
+
+def test_tune_refuses_when_no_setting_finds_anything(tuned_home):
+    store = SessionStore(tuned_home)
+    store.set_labels(1, [Label("slumped_posture", 100.0, 101.0)])  # a label no episode can match
+    out = run_script("pipelines/tune.py", "--home", str(tuned_home), "--sessions", "1", "--cues", "slumped_posture",
+                     "--truth", "labels")
+    one_sentence(out, r"no setting detects any true episode \(F1 is 0 everywhere\); no profile was written")
+    assert not (tuned_home / "profiles").exists()
