@@ -356,12 +356,11 @@ class SessionStore:
             try:
                 self._db = self._open(busy_timeout_s)
                 break
-            except sqlite3.OperationalError as e:
-                if "locked" not in str(e) or time.monotonic() >= deadline:
+            except sqlite3.DatabaseError as e:
+                locked = isinstance(e, sqlite3.OperationalError) and "locked" in str(e)
+                if not locked or time.monotonic() >= deadline:
                     raise InputError(f"The session store {self.path} cannot be opened ({e}).") from None
                 time.sleep(0.05)
-            except sqlite3.DatabaseError as e:
-                raise InputError(f"The session store {self.path} cannot be opened ({e}).") from None
         self._pending: list[tuple] = []
         self._last_commit = time.monotonic()
         self._inode = self._file_id()
@@ -375,8 +374,7 @@ class SessionStore:
             db.execute("PRAGMA foreign_keys=ON")  # no row can belong to a session that is gone
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            self._db = db
-            self._migrate()
+            self._migrate(db)
         except BaseException:
             db.close()
             raise
@@ -412,8 +410,8 @@ class SessionStore:
         return _CHECKED[key]
 
     # -- schema -----------------------------------------------------------------------------
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise InputError(
                 f"The session store {self.path} was written by a newer cue-trainer (schema {version}); please upgrade."
@@ -421,16 +419,16 @@ class SessionStore:
         for k in range(version, SCHEMA_VERSION):
             # One process migrates at a time, and only from the version it finds under the lock:
             # two that open a new store at once (the app and a batch, two workers) both read 0.
-            self._db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN IMMEDIATE")
             try:
-                if self._db.execute("PRAGMA user_version").fetchone()[0] == k:
+                if db.execute("PRAGMA user_version").fetchone()[0] == k:
                     for statement in _statements(MIGRATIONS[k]):
-                        self._db.execute(statement)
-                    self._db.execute(f"PRAGMA user_version = {k + 1}")
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {k + 1}")
                     logger.info("Migrated %s to schema %d", self.path, k + 1)
-                self._db.commit()
+                db.commit()
             except BaseException:
-                self._db.rollback()
+                db.rollback()
                 raise
 
     def close(self) -> None:
