@@ -66,7 +66,7 @@ def stored(clip, tmp_path_factory):
 
     def make(*names: str, into: Path) -> Path:
         template = shared / ("stored-" + "-".join(names))
-        with open(shared / f"stored-{'-'.join(names)}.lock", "w") as lock:
+        with open(template.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not (template / ".complete").exists():
                 shutil.rmtree(template, ignore_errors=True)

@@ -39,10 +39,7 @@ def fill_up(folder: Path) -> Path:
     return filler
 
 
-ROOT = os.geteuid() == 0
-
-
-needs_root = pytest.mark.skipif(not ROOT, reason="mounting a tmpfs needs root")
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
 
 
 def one_sentence(out: subprocess.CompletedProcess, pattern: str) -> None:

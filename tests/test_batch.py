@@ -118,6 +118,7 @@ def test_process_folder_validates_its_arguments_like_the_cli(tmp_path, args, mes
     one_sentence(out, message)
     assert not (tmp_path / "home").exists()
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("when", ["loading", "analysing"])  # while the modules load; while both workers analyse
 def test_ctrl_c_stops_a_folder_batch_with_one_sentence_and_its_sessions_incomplete(tmp_path, long_clip, when):
@@ -152,9 +153,11 @@ def test_ctrl_c_stops_a_folder_batch_with_one_sentence_and_its_sessions_incomple
     if when == "analysing":
         assert len(sessions) == 2, err  # both were being analysed
 
+
 def test_an_empty_folder_is_one_sentence(tmp_path):
     out = run_script("pipelines/process_folder.py", str(tmp_path), "--home", str(tmp_path / "home"))
     one_sentence(out, r"There are no videos \(\.mp4, .*\) in ")
+
 
 @pytest.mark.slow
 def test_a_video_processed_by_relative_path_is_not_processed_again(clip, tmp_path):
@@ -167,6 +170,7 @@ def test_a_video_processed_by_relative_path_is_not_processed_again(clip, tmp_pat
     assert ran.returncode == 0, ran.stderr
     out = run_script("pipelines/process_folder.py", str(folder), "--home", str(home), "--calibration-s", "5")
     assert out.returncode == 0 and out.stdout.split()[0] == "skipped", out.stdout
+
 
 def recording(home: Path) -> int:
     """How many sessions of the store in ``home`` are being recorded now."""

@@ -280,6 +280,7 @@ def test_cli_refuses_to_delete_a_session_that_process_is_writing(long_clip, home
     assert info.status == "incomplete" and 0 < info.frames < 600
     assert len(SessionStore(home).features(1)[0]) == info.frames
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("when, expected", [
     ("loading", r"^Stopped( before anything was stored)?\.$"),  # while numpy, OpenCV, the models load
@@ -310,6 +311,7 @@ def test_ctrl_c_names_the_session_this_run_created(long_clip, home, clip, when, 
     if when == "analysing":
         assert statuses[2] == "incomplete"
 
+
 @pytest.mark.parametrize("args", [
     ["sessions", "show", str(2**63)], ["sessions", "export", str(2**64), "--out", "x"],
     ["sessions", "score", "9" * 30], ["sessions", "delete", str(2**63)],
@@ -317,9 +319,11 @@ def test_ctrl_c_names_the_session_this_run_created(long_clip, home, clip, when, 
 def test_huge_session_ids_are_one_sentence(home, args):
     one_sentence(run_cli(*args, home=home), r"there is no session \d+")
 
+
 @pytest.fixture
 def one_session(stored, home) -> Path:
     return stored("moves_down", into=home)
+
 
 @needs_root
 def test_export_into_a_read_only_folder(one_session, tmpfs):
@@ -328,12 +332,14 @@ def test_export_into_a_read_only_folder(one_session, tmpfs):
     one_sentence(run_cli("sessions", "export", "1", "--out", str(out / "new"), home=one_session),
                  r"cannot be created")
 
+
 @needs_root
 def test_export_onto_a_full_disk_leaves_no_half_written_file(one_session, tmpfs):
     out = tmpfs("8k")
     result = run_cli("sessions", "export", "1", "--out", str(out), "--format", "csv", home=one_session)
     one_sentence(result, r"features\.csv cannot be written \(No space left on device\)")
     assert not [p for p in out.iterdir() if p.name.startswith("features")]  # neither the file nor its part
+
 
 @needs_root
 @pytest.mark.slow
@@ -343,6 +349,7 @@ def test_a_disk_that_fills_up_during_process(long_clip, tmpfs):
     one_sentence(out, r"The disk is full, so the session store could not be written; what was stored before is kept")
     (info,) = json.loads(run_cli("sessions", "list", "--json", home=home).stdout)
     assert info["status"] == "incomplete" and info["frames"] > 0  # what was committed stays
+
 
 def test_a_store_damaged_in_the_middle(one_session):
     path = one_session / "sessions.sqlite3"
@@ -356,6 +363,7 @@ def test_a_store_damaged_in_the_middle(one_session):
     out = run_cli("sessions", "show", "1", home=one_session)
     one_sentence(out, r"is damaged \(|cannot be opened \(")
 
+
 def test_delete_while_another_program_holds_a_write_lock(one_session):
     holder = sqlite3.connect(one_session / "sessions.sqlite3", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another client writing, for longer than the store waits
@@ -368,6 +376,7 @@ def test_delete_while_another_program_holds_a_write_lock(one_session):
     assert explain(fault.value, busy_timeout_s=1.0) == (
         "The session store is busy: another program has held it locked for over 1 s. Try again when it is done.")
     assert [s.id for s in SessionStore(one_session).sessions()] == [1]
+
 
 @pytest.mark.parametrize("kind", ["devnull", "fifo"])
 def test_devices_and_pipes_are_not_regular_files(tmp_path, home, kind):

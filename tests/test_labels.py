@@ -64,11 +64,13 @@ def test_import_labels_with_a_huge_session_id(home, tmp_path):
     one_sentence(run_script("pipelines/import_labels.py", str(2**63), str(labels), "--home", str(home)),
                  r"there is no session")
 
+
 def test_labels_past_the_sessions_end_are_refused_naming_the_line(tmp_path):
     path = tmp_path / "l.csv"
     path.write_text("cue,start_s,end_s\nhead_down,1,2\nhead_down,120,130\n")
     with pytest.raises(InputError, match=r"line 3: the episode starts at 120 s, after the session's end \(16\.0 s\)"):
         read_labels(path, session_end_s=16.0)
+
 
 def test_a_huge_label_file_is_capped_in_one_sentence(tmp_path):
     path = tmp_path / "many.csv"

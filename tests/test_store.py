@@ -307,6 +307,7 @@ def test_a_session_still_recording_is_not_deleted_and_orphans_cannot_exist(home)
     with pytest.raises(StoreFault, match="FOREIGN KEY"):
         store.flush()  # a row of a session that is gone is refused by the database itself
 
+
 def test_migration_to_v3_removes_orphaned_rows(home):
     home.mkdir(parents=True)
     db = sqlite3.connect(home / "sessions.sqlite3")
@@ -320,6 +321,7 @@ def test_migration_to_v3_removes_orphaned_rows(home):
     assert [e.cue for e in store.events(1)] == ["head_down"]
     assert sqlite3.connect(store.path).execute("SELECT COUNT(*) FROM events").fetchone()[0] == 1
 
+
 def test_a_reused_process_id_is_not_taken_for_the_owner(home):
     store = SessionStore(home)
     sid = store.create_session(source="live", profile_toml="")
@@ -328,6 +330,7 @@ def test_a_reused_process_id_is_not_taken_for_the_owner(home):
     db.execute("UPDATE sessions SET owner_started = '1' WHERE id = ?", (sid,))  # same id, another start
     db.commit()
     assert store.session(sid).status == "incomplete"
+
 
 def test_the_export_of_a_killed_session_says_incomplete_and_keeps_owner_and_path_out(home, tmp_path):
     store = SessionStore(home)

@@ -14,7 +14,7 @@ from cue_trainer.store import SessionStore
 from cue_trainer.tuning import choose, counts, pr_curve, sweep
 from cue_trainer.videos import process_video
 from tests.clips import CHANGE_S
-from tests.processes import one_sentence, run_cli, run_script
+from tests.processes import one_sentence, run_script
 
 pytestmark = pytest.mark.slow
 
@@ -163,9 +163,9 @@ def test_a_threshold_tuned_below_the_hysteresis_gets_a_fitting_one():
 
 
 @pytest.fixture
-def tuned_home(clip, home) -> Path:
-    assert run_cli("process", str(clip("moves_down")), "--calibration-s", "5", home=home).returncode == 0
-    return home
+def tuned_home(stored, home) -> Path:
+    return stored("moves_down", into=home)
+
 
 @pytest.mark.parametrize(
     "truth, args, message",
@@ -183,6 +183,7 @@ def test_tune_refuses_and_writes_nothing(tuned_home, truth, args, message):
                      *args)
     one_sentence(out, message)
     assert not (tuned_home / "profiles").exists() and not (tuned_home.parent / "x.toml").exists()
+
 
 def test_tune_refuses_when_no_setting_finds_anything(tuned_home):
     store = SessionStore(tuned_home)

@@ -121,11 +121,13 @@ def test_ctrl_c_waits_for_the_end_of_the_frame_and_a_second_press_does_not():
         with pytest.raises(KeyboardInterrupt):
             stop_if_asked()
 
+
 @pytest.mark.slow
 def test_process_says_when_the_person_was_mostly_out_of_view(clip, home):
     out = run_cli("process", str(clip("goes_dark")), "--calibration-s", "5", home=home)
     assert out.returncode == 0
     assert re.search(r"The person was in view in only \d+ % of the analysed time\.", out.stdout), out.stdout
+
 
 @pytest.mark.slow
 def test_a_phone_video_with_a_rotation_tag_is_analysed_upright(tmp_path, home):
@@ -141,6 +143,7 @@ def test_a_phone_video_with_a_rotation_tag_is_analysed_upright(tmp_path, home):
     tilt = float(next(line.split()[1] for line in show.splitlines() if line.strip().startswith("shoulder_tilt_deg")))
     assert abs(tilt) < 20
 
+
 @pytest.mark.slow
 def test_a_person_turned_sideways_in_the_pixels_gets_a_warning(tmp_path, home, clip):
     from tests.clips import tag_rotation
@@ -150,6 +153,7 @@ def test_a_person_turned_sideways_in_the_pixels_gets_a_warning(tmp_path, home, c
     tag_rotation(video, 90)  # now shown on its side
     out = run_cli("process", str(video), "--calibration-s", "5", home=home)
     assert "the picture may be sideways, or the person lying down" in " ".join(out.stdout.split())
+
 
 def test_uploads_left_by_a_killed_process_are_removed_on_start(tmp_path, home, monkeypatch):
     dead = subprocess.Popen(["true"])
