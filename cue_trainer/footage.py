@@ -11,12 +11,14 @@ the file with it, so a killed process leaves a file that plays to within about 1
 """
 from __future__ import annotations
 
+import collections
 import errno
 import logging
 import math
 import queue
 import threading
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -27,9 +29,11 @@ logger = logging.getLogger(__name__)
 
 #: Target bit rate: about 4 MB per minute at 640x480 and 10-15 frames per second.
 BIT_RATE = 500_000
-#: Seconds of frames that may wait for the encoder before new ones are dropped. Queued frames are
-#: lost when the process is killed, so with the muxer's half-second clusters a kill costs at most
-#: about 1.5 s of video.
+#: Seconds a frame may wait for the encoder; while the oldest waiting frame has waited longer, new
+#: ones are dropped. Queued frames are lost when the process is killed, so with the muxer's
+#: half-second clusters a kill costs at most about 1.5 s of live video, whatever the frame rate (a
+#: queue bounded only by a count at the nominal rate held 2.5 s when a loaded machine analysed 6
+#: frames a second).
 QUEUE_S = 1.0
 #: Milliseconds of video per cluster; each is flushed to disk as it closes.
 CLUSTER_MS = 500
@@ -42,10 +46,13 @@ class FootageWriter:
     Args:
         path: the file to write (created; its folder must exist).
         fps: the nominal frame rate (the encoder's rate control; timestamps come from ``write``).
-        queue_frames: frames that may wait before new ones are dropped (default: ``QUEUE_S`` of them).
+        queue_frames: frames that may wait before new ones are dropped (default: ``QUEUE_S`` of them
+            at ``fps``); however many, none waits longer than ``QUEUE_S``.
+        clock: seconds, monotonic: how long a frame has waited (``time.monotonic``).
     """
 
-    def __init__(self, path: str | Path, fps: float, *, queue_frames: int | None = None) -> None:
+    def __init__(self, path: str | Path, fps: float, *, queue_frames: int | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(path)
         self.fps = fps
         self.written = 0
@@ -54,6 +61,10 @@ class FootageWriter:
         self._queue: queue.Queue = queue.Queue(maxsize=queue_frames or max(2, math.ceil(fps * QUEUE_S)))
         self._closed = False
         self._last_ms = -1
+        self._clock = clock
+        # When each queued frame was queued, oldest first (appended by write before its frame is
+        # queued, taken off by the writer thread as it takes the frame).
+        self._waiting: collections.deque[float] = collections.deque()
         self._thread = threading.Thread(target=self._run, name="footage", daemon=True)
         self._thread.start()
 
@@ -62,15 +73,22 @@ class FootageWriter:
         encoder is behind, or the writer stopped)."""
         if self._closed or self.error is not None:
             return False
-        if self._queue.full():  # the encoder is behind: drop this frame at once (no copy made)
+        now = self._clock()
+        try:
+            behind = now - self._waiting[0] > QUEUE_S  # the writer thread may take the oldest meanwhile
+        except IndexError:
+            behind = False
+        if behind or self._queue.full():  # the encoder is behind: drop this frame at once (no copy made)
             self.dropped += 1
             return False
+        self._waiting.append(now)
         try:
             # A copy: the caller may draw on its array next (the page's landmark overlay did, and
             # the recording then had the dots burned in); the recording keeps the camera's picture.
             self._queue.put_nowait((rgb.copy(), t))
             return True
         except queue.Full:
+            self._waiting.pop()
             self.dropped += 1
             return False
 
@@ -106,6 +124,7 @@ class FootageWriter:
                 item = self._queue.get()
                 if item is _STOP:
                     break
+                self._waiting.popleft()
                 if self.error is not None:
                     continue  # drain after a failure
                 rgb, t = item

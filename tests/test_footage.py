@@ -56,6 +56,34 @@ def test_a_full_queue_drops_frames_and_counts_them_instead_of_waiting(tmp_path):
     assert w.written == accepted
 
 
+def test_no_frame_waits_for_the_encoder_longer_than_a_second_at_any_rate(tmp_path):
+    """A queue bounded only by a count at the nominal rate held 2.5 s of frames when a loaded
+    machine analysed 6 frames a second, and a killed server lost that much of the recording. Here
+    the encoder is held (its file is a pipe nobody reads yet) and the clock is stepped: frames
+    arrive 0.2 s apart, with room for all of them by count."""
+    import threading
+
+    from cue_trainer.footage import QUEUE_S
+
+    pipe = tmp_path / "held.webm"
+    os.mkfifo(pipe)
+    now = [0.0]
+    w = FootageWriter(pipe, fps=30.0, queue_frames=100, clock=lambda: now[0])
+    accepted = []
+    for k, img in enumerate(frames(30)):
+        now[0] = k * 0.2
+        if w.write(img, now[0]):
+            accepted.append(now[0])
+    # The writer thread holds the first frame (or none yet); the others waited at most QUEUE_S.
+    assert accepted[-1] - accepted[1] <= QUEUE_S and accepted[-1] <= 0.2 + QUEUE_S
+    assert w.dropped == 30 - len(accepted) >= 30 - 7
+    reader = threading.Thread(target=lambda: open(pipe, "rb").read(), daemon=True)  # let the encoder go
+    reader.start()
+    w.close()
+    reader.join(60)
+    assert w.written == len(accepted)
+
+
 def test_the_recording_keeps_the_picture_as_given_not_what_is_drawn_on_it_after(tmp_path):
     """Issue 22, item 9: the page draws the landmark overlay onto the frame it has just handed to the
     recorder; the recording had the dots burned in."""
