@@ -14,6 +14,7 @@ import time
 import av
 import cv2
 import numpy as np
+from streamlit.runtime import Runtime
 from streamlit_webrtc import VideoProcessorBase
 
 from cue_trainer.landmarks import MIN_VISIBILITY, Landmarks, PoseLandmark as P
@@ -23,9 +24,12 @@ from cue_trainer.tiles import Box, TileFollower
 logger = logging.getLogger(__name__)
 
 #: How long a stream that ended without Stop waits before its session is kept as incomplete. The
-#: webcam component's own STOP ends the stream too; the page then stops the session as complete
-#: within this time, so only a closed tab or a lost camera leaves an incomplete session.
+#: webcam component's own STOP ends the stream too, and the page's next run stops the session as
+#: complete: while the tab is still open, the wait goes on (a loaded machine can take longer than
+#: this to run the page), so only a closed tab, or a page silent for ``ABANDON_MAX_S``, leaves an
+#: incomplete session.
 ABANDON_GRACE_S = 3.0
+ABANDON_MAX_S = 60.0
 
 #: Streams started and not yet taken by their page, by browser session: streamlit-webrtc makes the
 #: processor on its own thread, and a stream that fails before the page's next run would leave its
@@ -102,6 +106,11 @@ def draw_overlay(rgb: np.ndarray, lm: Landmarks, min_visibility: float = MIN_VIS
     return rgb
 
 
+def _tab_open(browser: str | None) -> bool:
+    """Whether the browser tab of Streamlit session ``browser`` is still connected to this app."""
+    return browser is not None and Runtime.exists() and Runtime.instance().is_active_session(browser)
+
+
 class PracticeProcessor(VideoProcessorBase):
     """Analyses the picture stream of one practice session.
 
@@ -110,8 +119,10 @@ class PracticeProcessor(VideoProcessorBase):
     to the partner's tile before the models see it, at the window's own resolution.
     """
 
-    def __init__(self, live: LiveSession, *, overlay: bool = True, follower: TileFollower | None = None) -> None:
+    def __init__(self, live: LiveSession, *, overlay: bool = True, follower: TileFollower | None = None,
+                 browser: str | None = None) -> None:
         self.live = live
+        self.browser = browser  # the Streamlit session of the page that started the stream
         self.overlay = overlay
         self.follower = follower
         self.first_analysed_at: float | None = None  # monotonic time of the first analysed frame
@@ -161,9 +172,19 @@ class PracticeProcessor(VideoProcessorBase):
     def on_ended(self) -> None:
         if not self.live.ended:
             logger.info("Stream of session %s ended without Stop", self.live.session_id)
-            timer = threading.Timer(
-                ABANDON_GRACE_S, self.live.abandon,
-                args=("The camera stopped or the page closed before Stop; what was recorded is kept.",),
-            )
-            timer.daemon = True
-            timer.start()
+            self._abandon_unless_stopped(time.monotonic() + ABANDON_MAX_S)
+
+    def _abandon_unless_stopped(self, give_up_at: float) -> None:
+        """After ``ABANDON_GRACE_S``, keep the session as incomplete unless it has ended: its page
+        is gone, or has been silent since ``give_up_at``; while the page is open, look again later."""
+        def check() -> None:
+            if self.live.ended:
+                return
+            if _tab_open(self.browser) and time.monotonic() < give_up_at:
+                self._abandon_unless_stopped(give_up_at)
+            else:
+                self.live.abandon("The camera stopped or the page closed before Stop; what was recorded is kept.")
+
+        timer = threading.Timer(ABANDON_GRACE_S, check)
+        timer.daemon = True
+        timer.start()

@@ -103,7 +103,7 @@ def make_processor(follower=None) -> PracticeProcessor:
         record=setup.record, picture=source.picture, max_fps=call.FPS if follower is not None else 15.0,
     )
     stream_started(browser, live)
-    return PracticeProcessor(live, overlay=setup.overlay, follower=follower)
+    return PracticeProcessor(live, overlay=setup.overlay, follower=follower, browser=browser)
 
 
 source = picture_source(setup.link, local_link=local_link, make_processor=make_processor,
