@@ -125,7 +125,8 @@ def status_panel(source, *, unconnected=None, on_no_picture=None, on_fault=None,
     size = source.processor.picture_size if source.processor is not None else None
     picture_size = "x".join(map(str, size)) if size else ""
     st.markdown(
-        f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" data-tile="{tile}" data-picture="{picture_size}" '
+        f'<div id="live-status" data-phase="{snap.phase}" data-now="{snap.now_s:.3f}" '
+        f'data-frame="{"" if snap.t is None else f"{snap.t:.3f}"}" data-tile="{tile}" data-picture="{picture_size}" '
         f'data-session="{snap.session_id}" data-received="{snap.frames_received}" '
         f'data-analysed="{snap.frames_analysed}" data-recording="{int(snap.recording)}" '
         f'data-others="{int(snap.others_in_view)}">'
