@@ -7,6 +7,7 @@ import pytest
 
 from tests.clips import astronaut_canvas, frame_times, place
 from tests.processes import fill_up
+from cue_trainer.app.video import ABANDONED_NOTE
 from cue_trainer.features import INDEX
 from cue_trainer.detector import LandmarkDetector
 from cue_trainer.live import LiveSession, end_running
@@ -131,10 +132,31 @@ def test_a_stream_that_never_sent_a_picture_leaves_nothing_stored(home, detector
 def test_a_stream_that_ends_without_stop_is_kept_as_incomplete(home, detector, photos):
     live, clock = make(home, detector)
     feed(live, clock, photos["steady"], 1.0, 15)
-    live.abandon("The camera stopped or the page closed before Stop; what was recorded is kept.")
+    live.abandon(ABANDONED_NOTE)
     info = live.store.session(live.session_id)
     assert info.status == "incomplete" and info.frames == 15
     assert "before Stop" in live.store.session_field(live.session_id, "note")
+
+
+def test_a_closed_tab_whose_pictures_stopped_ends_the_session_without_the_stream_ending(home, detector, photos,
+                                                                                         monkeypatch):
+    """A browser that goes away without closing its WebRTC connection: the stream's end (on_ended)
+    comes only when WebRTC's consent check fails, about 30 s later (the closing-tab browser test took
+    40 s in some runs). The processor watches its tab: closed, and no picture for ABANDON_GRACE_S."""
+    from cue_trainer.app import video
+
+    monkeypatch.setattr(video, "ABANDON_GRACE_S", 0.2)
+    live, clock = make(home, detector)
+    processor = video.PracticeProcessor(live, overlay=False, browser="a-tab-no-longer-connected")
+    for _ in range(5):
+        clock.now += 0.1
+        processor.landmarks(photos["steady"])
+    deadline = time.monotonic() + 60  # a condition, not a time: the test waits only as long as it takes
+    while not live.ended and time.monotonic() < deadline:
+        time.sleep(0.05)
+    info = live.store.session(live.session_id)
+    assert info.status == "incomplete" and info.frames == 5
+    assert live.store.session_field(live.session_id, "note") == video.ABANDONED_NOTE
 
 
 def test_a_recording_holds_the_analysed_frames_and_nothing_while_paused(home, detector, photos):

@@ -10,7 +10,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from cue_trainer.app.local_link import LocalLink
-from cue_trainer.app.video import PracticeProcessor
+from cue_trainer.app.video import ABANDONED_CALL_NOTE, PracticeProcessor
 from cue_trainer.live import LiveSession
 from cue_trainer.profiles import default_profile
 from cue_trainer.store import SessionStore
@@ -110,4 +110,4 @@ def test_a_call_window_s_preview_keeps_its_newest_picture_and_analyses_nothing_u
         link.close(token)
     info = store.session(live.session_id)
     assert info.picture == "call window" and info.status == "incomplete"
-    assert info.note == "The sharing of the call's window stopped or the page closed before Stop; what was recorded is kept."
+    assert info.note == ABANDONED_CALL_NOTE

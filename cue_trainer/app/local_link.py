@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import cv2
 import numpy as np
 
-from cue_trainer.app.video import ABANDON_GRACE_S, PracticeProcessor
+from cue_trainer.app.video import ABANDON_GRACE_S, PracticeProcessor, abandon
 
 logger = logging.getLogger(__name__)
 
@@ -230,9 +230,7 @@ class LocalLink:
         await asyncio.sleep(ABANDON_GRACE_S)
         live = stream.processor.live if stream.processor is not None else None
         if not stream.closed and stream.connections == 0 and live is not None and not live.ended:
-            live.abandon("The sharing of the call's window stopped or the page closed before Stop; what was recorded "
-                         "is kept." if live.picture == "call window" else
-                         "The camera stopped or the page closed before Stop; what was recorded is kept.")
+            abandon(live)
 
 
 def _decode(jpeg: bytes) -> np.ndarray | None:

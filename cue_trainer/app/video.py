@@ -27,9 +27,14 @@ logger = logging.getLogger(__name__)
 #: webcam component's own STOP ends the stream too, and the page's next run stops the session as
 #: complete: while the tab is still open, the wait goes on (a loaded machine can take longer than
 #: this to run the page), so only a closed tab, or a page silent for ``ABANDON_MAX_S``, leaves an
-#: incomplete session.
+#: incomplete session. A closed tab whose pictures stopped that long ago ends it too, without
+#: waiting for WebRTC to notice that the peer is gone (its consent check takes about 30 s when the
+#: browser went without closing the connection).
 ABANDON_GRACE_S = 3.0
 ABANDON_MAX_S = 60.0
+ABANDONED_NOTE = "The camera stopped or the page closed before Stop; what was recorded is kept."
+ABANDONED_CALL_NOTE = ("The sharing of the call's window stopped or the page closed before Stop; what was "
+                       "recorded is kept.")
 
 #: Streams started and not yet taken by their page, by browser session: streamlit-webrtc makes the
 #: processor on its own thread, and a stream that fails before the page's next run would leave its
@@ -127,11 +132,15 @@ class PracticeProcessor(VideoProcessorBase):
         self.follower = follower
         self.first_analysed_at: float | None = None  # monotonic time of the first analysed frame
         self.picture_size: tuple[int, int] | None = None  # (width, height) of the last picture received
+        self._picture_at: float | None = None  # monotonic time of the last picture received
 
     def landmarks(self, rgb: np.ndarray) -> Landmarks | None:
         """Analyse a frame if the analysis rate allows; the landmarks to draw (None while paused),
         in the partner's tile when a call window is followed."""
         self.picture_size = (rgb.shape[1], rgb.shape[0])
+        if self._picture_at is None and self.browser is not None:
+            self._watch_the_tab()
+        self._picture_at = time.monotonic()
         if self.follower is not None:
             rgb = np.ascontiguousarray(self.follower(rgb).crop(rgb))
         lm = self.live.process(rgb)
@@ -183,8 +192,31 @@ class PracticeProcessor(VideoProcessorBase):
             if _tab_open(self.browser) and time.monotonic() < give_up_at:
                 self._abandon_unless_stopped(give_up_at)
             else:
-                self.live.abandon("The camera stopped or the page closed before Stop; what was recorded is kept.")
+                abandon(self.live)
 
-        timer = threading.Timer(ABANDON_GRACE_S, check)
-        timer.daemon = True
-        timer.start()
+        _after(ABANDON_GRACE_S, check)
+
+    def _watch_the_tab(self) -> None:
+        """Every ``ABANDON_GRACE_S`` while the session runs: when its tab has closed and no picture
+        came for that long, keep the session as incomplete (the stream's end may come much later)."""
+        def check() -> None:
+            if self.live.ended:
+                return
+            if not _tab_open(self.browser) and time.monotonic() - self._picture_at >= ABANDON_GRACE_S:
+                logger.info("The tab of session %s closed without Stop", self.live.session_id)
+                abandon(self.live)
+            else:
+                _after(ABANDON_GRACE_S, check)
+
+        _after(ABANDON_GRACE_S, check)
+
+
+def abandon(live: LiveSession) -> None:
+    """Keep a session whose picture stopped without Stop as incomplete, saying which picture it was."""
+    live.abandon(ABANDONED_CALL_NOTE if live.picture == "call window" else ABANDONED_NOTE)
+
+
+def _after(seconds: float, call) -> None:
+    timer = threading.Timer(seconds, call)
+    timer.daemon = True
+    timer.start()
