@@ -121,10 +121,9 @@ def test_export_writes_one_file_per_table(processed_home, tmp_path, fmt):
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()} == before
 
 
-def test_delete(processed_home, clip):
-    home, _ = processed_home
-    made = run_cli("process", str(clip("steady")), "--calibration-s", "5", "--no-progress", home=home)
-    sid = made.stdout.split(":")[0].split()[-1]
+def test_delete(stored, tmp_path):
+    home = stored("moves_down", "steady", into=tmp_path / "home")
+    sid = "2"
     out = run_cli("sessions", "delete", sid, home=home)
     assert out.returncode == 0 and f"Deleted session {sid}" in out.stdout
     assert int(sid) not in [d["id"] for d in json.loads(run_cli("sessions", "list", "--json", home=home).stdout)]

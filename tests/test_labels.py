@@ -3,18 +3,16 @@ import pytest
 
 from cue_trainer import InputError
 from cue_trainer.labels import MAX_LABELS, read_labels
-from cue_trainer.profiles import default_profile
 from cue_trainer.recording import Recording
 from cue_trainer.review import write_tiers
 from cue_trainer.store import SessionStore
-from cue_trainer.videos import process_video
 from tests.processes import one_sentence, run_script
 
 
 @pytest.mark.slow
-def test_labels_round_trip_through_the_review_tier_file(clip, tmp_path):
-    store = SessionStore(tmp_path / "home")
-    sid = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0).session_id
+def test_labels_round_trip_through_the_review_tier_file(stored, tmp_path):
+    store = SessionStore(stored("moves_down", into=tmp_path / "home"))
+    sid = 1
     path = write_tiers(Recording.load(store, sid), tmp_path / "tiers.tsv")
     ran = run_script("pipelines/import_labels.py", "--home", str(store.home), str(sid), str(path))
     assert ran.returncode == 0, ran.stderr

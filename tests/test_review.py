@@ -1,6 +1,7 @@
 """Review data from a Recording: tier file, timeline rows, summary, score; CLI score and tsv export."""
 import io
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -16,11 +17,12 @@ from tests.processes import run_cli
 
 
 @pytest.fixture(scope="module")
-def reviewed(clip, tmp_path_factory):
-    """The 'moves_down' clip processed into a store, plus practitioner marks and a pause."""
-    home = tmp_path_factory.mktemp("home")
+def reviewed(stored, tmp_path_factory):
+    """The 'moves_down' clip processed into a store, plus practitioner marks and a pause: (home,
+    store, r), r holding the session's id, episodes and suggestions."""
+    home = stored("moves_down", into=tmp_path_factory.mktemp("stored") / "home")
     store = SessionStore(home)
-    r = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0)
+    r = SimpleNamespace(session_id=1, events=store.events(1), suggestions=store.suggestions(1))
     store.add_mark(r.session_id, 9.0, "slumped_posture", "sank down")  # a hit, 1 s after the start
     store.add_mark(r.session_id, 12.0, "head_down")  # a false alarm
     store.add_mark(r.session_id, 13.0, None, "smiled")  # a note
@@ -97,9 +99,9 @@ def test_timeline_leaves_gaps_as_gaps(clip, tmp_path):
     assert t.max() > 13  # although frames were analysed until the end
 
 
-def test_the_recording_reads_each_table_once_and_replays_each_profile_once(clip, tmp_path, caplog):
-    store = SessionStore(tmp_path / "home")
-    r = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0)
+def test_the_recording_reads_each_table_once_and_replays_each_profile_once(stored, tmp_path, caplog):
+    store = SessionStore(stored("moves_down", into=tmp_path / "home"))
+    r = SimpleNamespace(session_id=1)
     strict = default_profile().with_cue("slumped_posture", threshold=1.5)
     with caplog.at_level("DEBUG", logger="cue_trainer"):
         rec = Recording.load(store, r.session_id)

@@ -6,7 +6,6 @@ from streamlit.testing.v1 import AppTest
 
 from tests.processes import REPO
 from cue_trainer.profiles import default_profile
-from cue_trainer.videos import process_video
 from cue_trainer.store import SessionStore
 from tests.builders import practise, shown
 
@@ -20,16 +19,16 @@ PROCESS = str(REPO / "cue_trainer/app/pages/process.py")
 
 
 @pytest.fixture
-def two_sessions(clip, home, monkeypatch):
+def two_sessions(stored, home, monkeypatch):
     monkeypatch.setenv("CUE_TRAINER_HOME", str(home))
-    store = SessionStore(home)
-    first = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0)
-    store.add_mark(first.session_id, 9.0, "slumped_posture")
-    store.add_mark(first.session_id, 12.0, "head_down")
+    store = SessionStore(stored("moves_down", into=home))
+    first = 1  # the clip, processed once per run
+    store.add_mark(first, 9.0, "slumped_posture")
+    store.add_mark(first, 12.0, "head_down")
     second = store.create_session(source="live", partner="Ann", practitioner="Bo",
                                   profile_toml=default_profile().to_toml())
     store.end_session(second, duration_s=3.0)
-    return store, first.session_id, second
+    return store, first, second
 
 
 def test_review_shows_score_and_switches_sessions(two_sessions):

@@ -12,7 +12,6 @@ from cue_trainer.recording import Recording
 from cue_trainer.records import CueEvent, Label
 from cue_trainer.store import SessionStore
 from cue_trainer.tuning import choose, counts, pr_curve, sweep
-from cue_trainer.videos import process_video
 from tests.clips import CHANGE_S
 from tests.processes import one_sentence, run_script
 
@@ -101,10 +100,10 @@ def test_replay_with_the_recorded_thresholds_equals_the_live_engine(labelled):
         assert Recording.load(store, sid).replay(default_profile()).events == store.events(sid)
 
 
-def test_tuning_on_marks_counts_as_the_review_scores(clip, tmp_path):
+def test_tuning_on_marks_counts_as_the_review_scores(stored, tmp_path):
     """The same marks give the same counts in tune.py --truth marks as in the Review's score."""
-    store = SessionStore(tmp_path / "home")
-    sid = process_video(clip("moves_down"), store=store, profile=default_profile(), calibration_s=5.0).session_id
+    store = SessionStore(stored("moves_down", into=tmp_path / "home"))
+    sid = 1
     store.add_mark(sid, CHANGE_S + 1, "slumped_posture")  # a hit
     store.add_mark(sid, CHANGE_S + 3, "slumped_posture")  # a second mark on the same episode: neither
     store.add_mark(sid, 2.0, "slumped_posture")  # during calibration: not scored (issue 20, item 4)
