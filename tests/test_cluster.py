@@ -133,15 +133,26 @@ def _stop_cluster(temp: Path) -> None:
         if not more:
             break
         ours |= more
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+    # The raylet and the workers end on SIGTERM at once; the GCS server and the autoscaler's monitor
+    # did not within 12 s, so they get SIGKILL after 2 s (the temp dir goes with them).
+    for sig, wait_s in ((signal.SIGTERM, 2), (signal.SIGKILL, 10)):
         for pid in ours:
             try:
                 os.kill(pid, sig)
             except ProcessLookupError:
                 pass
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in ours):
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and any(_alive(pid) for pid in ours):
             time.sleep(0.2)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs: a zombie that nobody reaps has ended (its parent,
+    ``ray start``, exited; here nobody reaps orphans, and waiting for them took 10 s per stop)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 @pytest.fixture(scope="module")
@@ -156,16 +167,42 @@ def folder(clip, tmp_path_factory):
     return folder
 
 
+def _chunk_workers() -> list[int]:
+    """Process ids of the Ray workers that hold a detector (Ray names their processes after the actor)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "cmdline").read_bytes().startswith(b"ray::ChunkWorker"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
 @pytest.fixture(scope="module")
 def on_ray(cluster, folder, tmp_path_factory):
-    """The folder processed on the cluster in chunks of 4 s: (home, results, seconds per chunk)."""
+    """The folder processed on the cluster in chunks of 4 s, with one of the workers holding a
+    detector killed after the first chunk is stitched (mid-run): (home, results, seconds per chunk,
+    the killed process ids). The tests below compare this run with a local one, so a lost or
+    doubled chunk after the kill shows as a difference."""
     from cue_trainer.cluster import process_many_on_ray
 
     home = tmp_path_factory.mktemp("ray-home")
     seconds: list[float] = []
+    killed: list[int] = []
+
+    def on_seconds(chunk_s: float) -> None:
+        seconds.append(chunk_s)
+        if not killed:
+            pids = _chunk_workers()
+            assert pids, "no Ray worker holding a detector was found"
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+
     results = process_many_on_ray(find_videos(folder), home=home, profile=default_profile(), calibration_s=5.0,
-                                  chunk_s=CHUNK_S, address=cluster, on_seconds=seconds.append)
-    return home, results, seconds
+                                  chunk_s=CHUNK_S, address=cluster, on_seconds=on_seconds)
+    return home, results, seconds, killed
 
 
 def _sessions(home) -> dict[str, int]:
@@ -173,7 +210,7 @@ def _sessions(home) -> dict[str, int]:
 
 
 def test_ray_sessions_equal_local_sessions_including_chunked_clips(on_ray, folder, tmp_path):
-    home, results, seconds = on_ray
+    home, results, seconds, _ = on_ray
     by_name = {Path(r.video).name: r for r in results}
     assert {n: r.status for n, r in by_name.items()} == {
         "corrupt.mp4": "failed", "moves_down.mp4": "processed", "pair.mp4": "processed", "steady.mp4": "processed"}
@@ -208,7 +245,7 @@ def test_ray_sessions_equal_local_sessions_including_chunked_clips(on_ray, folde
 def test_a_rerun_skips_what_is_stored(on_ray, cluster, folder):
     from cue_trainer.cluster import process_many_on_ray
 
-    home, first, _ = on_ray
+    home, first, _, _ = on_ray
     before = _sessions(home)
     again = process_many_on_ray(find_videos(folder), home=home, profile=default_profile(), calibration_s=5.0,
                                 chunk_s=CHUNK_S, address=cluster)
@@ -217,46 +254,19 @@ def test_a_rerun_skips_what_is_stored(on_ray, cluster, folder):
     assert _sessions(home) == before
 
 
-def _chunk_workers() -> list[int]:
-    """Process ids of the Ray workers that hold a detector (Ray names their processes after the actor)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "cmdline").read_bytes().startswith(b"ray::ChunkWorker"):
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
-
-def test_a_killed_worker_still_ends_with_every_video_stored_once(cluster, folder, tmp_path):
-    from cue_trainer.cluster import process_many_on_ray
-
-    home = tmp_path / "home"
-    killed: list[int] = []
-
-    def kill_one(_seconds: float) -> None:  # after the first chunk is stitched: mid-run
-        if not killed:
-            pids = _chunk_workers()
-            assert pids, "no Ray worker holding a detector was found"
-            os.kill(pids[0], signal.SIGKILL)
-            killed.append(pids[0])
-
-    results = process_many_on_ray(find_videos(folder), home=home, profile=default_profile(), calibration_s=5.0,
-                                  chunk_s=CHUNK_S, address=cluster, on_seconds=kill_one)
+def test_a_killed_worker_still_ends_with_every_video_stored_once(on_ray):
+    home, results, _, killed = on_ray
     assert killed
     assert {Path(r.video).name: r.status for r in results} == {
         "corrupt.mp4": "failed", "moves_down.mp4": "processed", "pair.mp4": "processed", "steady.mp4": "processed"}
-    store = SessionStore(home)
-    stored = [(s.source_path, s.status) for s in store.sessions()]
+    stored = [(s.source_path, s.status) for s in SessionStore(home).sessions()]
     assert sorted(stored) == sorted((r.video, "complete") for r in results if r.status == "processed")
 
 
 def test_tuning_on_ray_gives_the_local_results(on_ray, cluster):
     from cue_trainer.cluster import ray_starmap
 
-    home, results, _ = on_ray
+    home, results, _, _ = on_ray
     store = SessionStore(home)
     ids = {Path(r.video).name: r.session_id for r in results if r.status == "processed"}
     store.set_labels(ids["moves_down.mp4"], [Label("slumped_posture", CHANGE_S, 16.0)])
@@ -272,7 +282,7 @@ def test_tuning_on_ray_gives_the_local_results(on_ray, cluster):
 
 
 def test_the_pipelines_run_on_the_cluster_as_a_person_runs_them(on_ray, cluster, folder, tmp_path):
-    home, results, _ = on_ray
+    home, results, _, _ = on_ray
     ids = [str(r.session_id) for r in results if r.status == "processed"]
     outs = {}
     for engine in ("local", "ray"):
