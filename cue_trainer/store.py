@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import shutil
 import socket
 import sqlite3
 import threading
@@ -30,8 +31,10 @@ from cue_trainer.features import FEATURES, FeatureFrame
 from cue_trainer.records import CueEvent, Label, Mark, Response, Segment, Suggestion
 
 Status = Literal["recording", "complete", "incomplete"]
+#: How the practitioner practised: the app's cues shown (coach), hidden (quiz), or an attempt's test run.
+Mode = Literal["coach", "quiz", "test"]
 #: How a mode is written where people read it.
-MODE_WORDS = {"quiz": "quiz", "coach": "coach", "test": "test run"}
+MODE_WORDS: dict[Mode, str] = {"quiz": "quiz", "coach": "coach", "test": "test run"}
 Source = Literal["live", "video"]
 #: Where a live session's picture came from.
 Picture = Literal["camera", "call window"]
@@ -270,7 +273,7 @@ class SessionInfo:
     source_path: str | None
     partner: str | None
     practitioner: str | None
-    mode: str | None  # "coach" or "quiz" (live sessions and attempts); "test" (an attempt's test run)
+    mode: Mode | None  # "coach" or "quiz" (live sessions and attempts); "test" (an attempt's test run)
     duration_s: float | None
     frames: int
     events: int
@@ -451,7 +454,7 @@ class SessionStore:
         source_path: str | None = None,
         partner: str | None = None,
         practitioner: str | None = None,
-        mode: str | None = None,
+        mode: Mode | None = None,
         analysis_fps: float | None = None,
         practised_on: int | None = None,
         picture: Picture | None = None,
@@ -612,6 +615,22 @@ class SessionStore:
         """The path a session's own video copy gets (the folder is created)."""
         self.videos_dir.mkdir(parents=True, exist_ok=True)
         return self.videos_dir / f"session-{session_id}{suffix}"
+
+    def keep_video(self, session_id: int, source: str | Path) -> Path:
+        """Copy ``source`` into the data folder as the session's own video (a kept upload, for the
+        Review) and record it; returns the copy.
+
+        Raises:
+            OSError: the copy failed (a full disk); no part of it is left and nothing is recorded.
+        """
+        copy = self.video_file(session_id, Path(source).suffix.lower())
+        try:
+            shutil.copyfile(source, copy)
+        except OSError:
+            copy.unlink(missing_ok=True)
+            raise
+        self.set_video(session_id, copy)
+        return copy
 
     def set_video(self, session_id: int, path: Path | None) -> None:
         """Record (or, with None, forget) the session's own video copy; it must be under ``videos_dir``."""

@@ -15,7 +15,7 @@ from cue_trainer.features import FEATURES, INDEX, FeatureFrame
 from cue_trainer.profiles import default_profile
 from cue_trainer.records import CueEvent, Label, Mark, Segment, Suggestion
 from cue_trainer.store import MIGRATIONS, SCHEMA_VERSION, TABLES, SessionStore, StoreFault
-from tests.processes import run_cli
+from tests.processes import needs_root, run_cli
 
 
 def frame(t, **values):
@@ -230,6 +230,27 @@ def test_a_video_copy_inside_the_folder_is_still_found_and_deleted(home):
     assert store.own_video(store.session(sid)) == video.resolve()
     assert store.delete_session(sid) is None
     assert not video.exists()
+
+
+def test_a_kept_upload_is_copied_into_the_data_folder(home, tmp_path):
+    store = SessionStore(home)
+    sid = filled(store)
+    upload = tmp_path / "Interview.MP4"
+    upload.write_bytes(b"a video" * 1000)
+    copy = store.keep_video(sid, upload)
+    assert copy.read_bytes() == upload.read_bytes() and copy.name == f"session-{sid}.mp4"
+    assert store.own_video(store.session(sid)) == copy.resolve()
+
+
+@needs_root
+def test_a_kept_upload_that_does_not_fit_leaves_no_part_of_it(tmp_path, tmpfs):
+    full = SessionStore(tmpfs("200k") / "home")
+    other = filled(full)
+    big = tmp_path / "big.mp4"
+    big.write_bytes(bytes(400_000))
+    with pytest.raises(OSError):
+        full.keep_video(other, big)
+    assert list(full.videos_dir.iterdir()) == [] and full.session(other).video_path is None
 
 
 def damaged(home) -> int:

@@ -1,6 +1,5 @@
 """Process a video page: a recorded video becomes a session, then its review opens. Before
 analysing, the page checks the baseline against the video's length and offers a shorter one."""
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -80,15 +79,11 @@ def analyse(path: Path, name: str | None = None, labels=None, labels_name: str |
     if labels is not None:
         store.set_labels(result.session_id, labels, source=labels_name)
     if name is not None and keep:  # an upload the person asked to keep
-        copy = store.video_file(result.session_id, path.suffix.lower())
         try:
-            shutil.copyfile(path, copy)
+            store.keep_video(result.session_id, path)
         except OSError as e:
-            copy.unlink(missing_ok=True)
             st.warning(f"The copy of the video could not be kept ({e.strerror or e}); the session is stored "
                        "without it.")
-        else:
-            store.set_video(result.session_id, copy)
     bar.progress(1.0, text=f"Done: {result.frames} frames, {len(result.events)} cue episodes.")
     return result.session_id
 
