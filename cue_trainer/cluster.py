@@ -1,6 +1,6 @@
 """The Ray engine: many videos, and the chunks of long ones, on the workers of a Ray cluster.
 
-Owns: ``connect``, ``ChunkWorker`` (a Ray actor with one landmark detector for its life),
+Owns: ``connect``, ``ChunkPlan``, ``ChunkWorker`` (a Ray actor with one landmark detector for its life),
 ``process_many_on_ray`` and ``ray_starmap`` (the tuning sweep's tasks). Imports: batch, detector,
 frames, profiles, store, videos. The only module that imports Ray, and only when it is asked
 to: Ray is the optional ``cluster`` extra.
@@ -28,6 +28,7 @@ import contextlib
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -181,17 +182,16 @@ class ChunkWorker:
         if proxies is not None and os.environ.get("http_proxy") == DEAD_PROXY:
             _apply(proxies)  # the person's own settings, for videos given by address
 
-    def probe(self, video: str, fps: float | None, chunk_s: float) -> dict:
-        """How the video is to be cut: its chunks and what its container says, or ``error``: the
-        one sentence why it cannot be read."""
+    def probe(self, video: str, fps: float | None, chunk_s: float) -> ChunkPlan | str:
+        """How the video is to be cut, or the one sentence why it cannot be read."""
         try:
             source = VideoFileSource(video, fps=fps)
         except InputError as e:
-            return {"error": str(e)}
+            return str(e)
         chunks = 1
         if source.frame_count is not None:
             chunks = chunk_index((source.frame_count - 1) / source.native_fps, chunk_s) + 1
-        return {"chunks": chunks, "expected_frames": source.expected_frames, "duration_s": source.duration_s}
+        return ChunkPlan(chunks, source.expected_frames, source.duration_s)
 
     def detect(self, video: str, fps: float | None, k: int, chunk_s: float, last: bool) -> list:
         """Everyone found in each frame of chunk ``k`` (the last chunk reads on to the end)."""
@@ -204,10 +204,19 @@ class ChunkWorker:
         return list(self.detector.detections(frames, chunk_s=chunk_s))
 
 
+@dataclass(frozen=True)
+class ChunkPlan:
+    """How a video is cut for the cluster: its chunks, and what its container says (for the session)."""
+
+    chunks: int
+    expected_frames: int | None
+    duration_s: float | None
+
+
 class _Video:
     """A video on its way through the cluster: chunks back so far, and its session once chunk 0 is in."""
 
-    def __init__(self, plan: dict) -> None:
+    def __init__(self, plan: ChunkPlan) -> None:
         self.plan = plan
         self.chunks: dict[int, list] = {}
         self.next = 0
@@ -252,11 +261,11 @@ def process_many_on_ray(
         plans = ray.get([actors[i % len(actors)].probe.remote(v, fps, chunk_s) for i, v in enumerate(todo)])
         queue: collections.deque = collections.deque()
         for v, plan in zip(todo, plans):
-            if "error" in plan:
-                record(BatchItem(v, "failed", error=plan["error"]))
+            if isinstance(plan, str):
+                record(BatchItem(v, "failed", error=plan))
                 continue
             open_videos[v] = _Video(plan)
-            queue.extend((v, k) for k in range(plan["chunks"]))
+            queue.extend((v, k) for k in range(plan.chunks))
         in_flight: dict = {}
         load = {i: 0 for i in range(len(actors))}
 
@@ -274,7 +283,7 @@ def process_many_on_ray(
                 v, k = queue.popleft()
                 if v not in open_videos:
                     continue  # its video failed already
-                last = k == open_videos[v].plan["chunks"] - 1
+                last = k == open_videos[v].plan.chunks - 1
                 in_flight[actors[i].detect.remote(v, fps, k, chunk_s, last)] = (v, k, i)
                 load[i] += 1
             ready, _ = ray.wait(list(in_flight), num_returns=1)
@@ -298,15 +307,15 @@ def process_many_on_ray(
                 if video.writer is None:
                     plan = video.plan
                     video.writer = SessionWriter(store, source_path=v, profile=profile, fps=fps,
-                                                 calibration_s=calibration_s, expected_frames=plan["expected_frames"],
-                                                 duration_s=plan["duration_s"])
+                                                 calibration_s=calibration_s, expected_frames=plan.expected_frames,
+                                                 duration_s=plan.duration_s)
                 chunk = video.chunks.pop(video.next)
                 for detections in chunk:
                     video.writer.add(detections)
                 video.next += 1
                 if on_seconds and chunk:
                     on_seconds(chunk[-1].t - chunk[0].t + 1.0 / (fps or 30.0))
-            if video.next == video.plan["chunks"]:
+            if video.next == video.plan.chunks:
                 r = open_videos.pop(v).writer.finish()
                 record(BatchItem(v, "processed", r.session_id, duration_s=r.duration_s))
     except BaseException:
