@@ -28,7 +28,7 @@ from cue_trainer.detector import LandmarkDetector
 from cue_trainer.landmarks import Landmarks
 from cue_trainer.profiles import Profile
 from cue_trainer.records import Response, Suggestion
-from cue_trainer.store import Picture, SessionStore, StoreFault, explain
+from cue_trainer.store import Mode, Picture, SessionStore, StoreFault, explain
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ class LiveSession:
         profile: Profile,
         partner: str = "",
         practitioner: str = "",
-        mode: str = "coach",
+        mode: Mode = "coach",
         calibration_s: float | None = None,
         max_fps: float = 15.0,
         suggestion_visible_s: float = 20.0,

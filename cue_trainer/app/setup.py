@@ -8,6 +8,7 @@ so ``setup_panel`` keeps a copy under ``KEPT`` and gives it back on the way in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import streamlit as st
 
@@ -22,8 +23,9 @@ DEFAULTS = {
     "alert": False, "link": None, "record": False,
 }
 #: Where the partner's picture comes from (``app.sources``).
-LINKS = {"webrtc": "Camera, direct (WebRTC)", "local": "Camera, local link (works offline)",
-         "window": "A window or tab (a video call)"}
+Link = Literal["webrtc", "local", "window"]
+LINKS: dict[Link, str] = {"webrtc": "Camera, direct (WebRTC)", "local": "Camera, local link (works offline)",
+                          "window": "A window or tab (a video call)"}
 #: The setup's copy that outlives the page (a plain value, not a widget's).
 KEPT = "kept_setup"
 
@@ -35,14 +37,14 @@ class Setup:
     consented: bool
     partner: str
     practitioner: str
-    mode: str  # "coach" or "quiz"
+    mode: Literal["coach", "quiz"]
     profile: Profile
     profile_error: str | None
     calibration_s: float
     overlay: bool
     suggestion_visible_s: float
     alert: bool  # flash and chime when a cue starts (Coach mode)
-    link: str  # "webrtc", "local" or "window": how the picture reaches the app (``LINKS``)
+    link: Link  # how the picture reaches the app
     record: bool = False  # both people agreed to record the video on this computer for the review
 
     @property
