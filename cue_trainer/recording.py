@@ -40,7 +40,8 @@ Span = tuple[float, float]
 
 
 def spans(t: np.ndarray, mask: np.ndarray) -> list[Span]:
-    """The (start_s, end_s) stretches of times ``t`` where ``mask`` holds, each ending at its last frame."""
+    """The (start_s, end_s) stretches of times ``t`` where ``mask`` holds, each ending at the first frame
+    where it no longer holds (at the last frame, for a stretch that lasts to the end)."""
     return [(float(t[i]), float(t[min(j, len(t) - 1)])) for i, j in zip(*runs(mask))]
 
 
