@@ -1,10 +1,11 @@
 """Keyboard help for the Practice page: keys work right after START, and N jumps to the note.
 
-Owns: ``install()``. Streamlit's own button shortcuts (1–9, P) listen on the page; after the
+Owns: ``install()`` (and ``script()``, what it installs). Streamlit's own button shortcuts (1–9, P) listen on the page; after the
 START click inside the webcam component's frame, the keyboard focus stays in that frame and the
 page hears no key. A tiny script in a zero-height frame of its own (same origin) gives the focus
 back to the page whenever it lands in the webcam frame, keeps a mark key pressed while the page is
-still drawing its buttons until its button appears, focuses the note field on N (Enter, which adds
+still drawing its buttons, or has not yet turned them on after the baseline, until its button is
+there to press, focuses the note field on N (Enter, which adds
 the note, and Escape leave it again) and shows or hides the key help on ? (drawn by the script in
 the page: Streamlit's shortcuts cannot take ?, and a rerun of the app could lose the key).
 """
@@ -39,10 +40,10 @@ if (!P.__cueTrainerKeys) {
     .find(b => b.offsetParent && b.querySelector(`kbd[aria-label="Shortcut ${key}"]`));
   const pending = [];
   // While the baseline runs the mark buttons are off; a mark key says so for a moment.
-  const inBaseline = () => {
-    const status = P.document.querySelector("#live-status");
-    return status && BASELINE_PHASES.includes(status.dataset.phase);
-  };
+  const phase = () => (P.document.querySelector("#live-status") || {dataset: {}}).dataset.phase;
+  const inBaseline = () => BASELINE_PHASES.includes(phase());
+  // Paused or ended: the buttons are off, and a mark key does nothing.
+  const stopped = () => ["paused", "ended"].includes(phase());
   // A box of the page's own over the app (made once), centred, saying ``text``.
   const floating = (id, css, text) => {
     let box = P.document.querySelector(`#${id}`);
@@ -68,9 +69,14 @@ if (!P.__cueTrainerKeys) {
     if (!button.disabled) button.click();
     else if (inBaseline()) notice();  // paused or ended: the key does nothing
   };
+  // The status line and the mark grid are redrawn apart: a key pressed when the status line says
+  // the baseline is done, while the buttons are still off, waits for them to turn on.
+  const waiting = (button) => button.disabled && !inBaseline() && !stopped();
   const flush = () => {
     while (pending.length && Date.now() - pending[0].at > 5000) pending.shift();
-    while (pending.length && markButton(pending[0].key)) press(markButton(pending.shift().key));
+    while (pending.length && markButton(pending[0].key) && !waiting(markButton(pending[0].key))) {
+      press(markButton(pending.shift().key));
+    }
   };
   // The webcam frame is redrawn when the page reruns, and focus can land there without a blur
   // of the page: look twice a second as well.
@@ -87,7 +93,7 @@ if (!P.__cueTrainerKeys) {
     }
     const typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable);
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (MARK_KEYS.includes(e.key) && !markButton(e.key)) {
+    if (MARK_KEYS.includes(e.key) && (!markButton(e.key) || waiting(markButton(e.key)))) {
       pending.push({key: e.key, at: Date.now()});
     } else if (MARK_KEYS.includes(e.key) && markButton(e.key).disabled) {
       if (inBaseline()) notice();
@@ -110,9 +116,13 @@ if (!P.__cueTrainerKeys) {
 """
 
 
+def script() -> str:
+    """The page script, with the keys, phases and texts filled in."""
+    return (SCRIPT.replace("__MARK_KEYS__", json.dumps([c.key for c in MARKABLE]))
+            .replace("__BASELINE_PHASES__", json.dumps(BASELINE_PHASES))
+            .replace("__MARKS_AFTER_BASELINE__", json.dumps(MARKS_AFTER_BASELINE))
+            .replace("__KEYS_HELP__", json.dumps(KEYS_HELP.replace("**", "").replace("`", ""))))
+
+
 def install() -> None:
-    script = (SCRIPT.replace("__MARK_KEYS__", json.dumps([c.key for c in MARKABLE]))
-              .replace("__BASELINE_PHASES__", json.dumps(BASELINE_PHASES))
-              .replace("__MARKS_AFTER_BASELINE__", json.dumps(MARKS_AFTER_BASELINE))
-              .replace("__KEYS_HELP__", json.dumps(KEYS_HELP.replace("**", "").replace("`", ""))))
-    st.iframe(script, height=1)
+    st.iframe(script(), height=1)
