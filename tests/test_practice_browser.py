@@ -123,6 +123,21 @@ def poll(page, until_s: float, on_status) -> list[dict]:
     return statuses
 
 
+def poll_until(page, done, on_status, timeout_s: float = 90) -> list[dict]:
+    """Statuses until ``done()`` holds (checked after each status)."""
+    statuses = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = page.evaluate(STATUS_JS)
+        if status is not None:
+            statuses.append(status)
+            on_status(status)
+            if done():
+                break
+        time.sleep(0.1)
+    return statuses
+
+
 def test_without_consent_no_camera_control_is_offered(server):
     url, _ = server
     with chromium() as browser:
@@ -248,7 +263,9 @@ def two_people_webcam(tmp_path_factory) -> Path:
 
 def test_another_person_in_view_is_a_badge_never_a_cue(server, two_people_webcam):
     """Someone who comes into view after the baseline shows as a badge on the status line, at a
-    laptop and a phone size; the partner stays the one described: no cue, no suggestion."""
+    laptop and a phone size; the partner stays the one described: no cue, no suggestion. The
+    laptop session runs 6 s past the arrival; the phone one ends once its badge is seen (what the
+    size changes is the layout, not the analysis)."""
     url, home = server
     from cue_trainer.features import INDEX
 
@@ -265,7 +282,10 @@ def test_another_person_in_view_is_a_badge_never_a_cue(server, two_people_webcam
                     seen["box"] = page.locator(".others-badge").bounding_box()
                     page.screenshot(path=str(ARTIFACTS / f"practice-others-{name}.png"))
 
-            statuses = poll(page, CHANGE_CLIP_S + 6.0, on_status)
+            if size == LAPTOP:
+                statuses = poll(page, CHANGE_CLIP_S + 6.0, on_status)
+            else:
+                statuses = poll_until(page, lambda: "badge" in seen, on_status)
             page.get_by_role("button", name="Stop", exact=True).click()
             page.get_by_text(re.compile(r"Session \d+ is saved\.")).wait_for(timeout=15000)
         assert seen.get("badge") == "Another person in view · only the partner is described", seen
@@ -275,9 +295,10 @@ def test_another_person_in_view_is_a_badge_never_a_cue(server, two_people_webcam
         sid = statuses[-1]["session"]
         store = SessionStore(home)
         assert [e.cue for e in store.events(sid)] == []
-        t, X = store.features(sid)
-        assert X[t > CHANGE_CLIP_S + 2, INDEX["others_in_view"]].mean() > 0.8
-        assert X[t < CHANGE_CLIP_S - 3, INDEX["others_in_view"]].max() == 0
+        if size == LAPTOP:
+            t, X = store.features(sid)
+            assert X[t > CHANGE_CLIP_S + 2, INDEX["others_in_view"]].mean() > 0.8
+            assert X[t < CHANGE_CLIP_S - 3, INDEX["others_in_view"]].max() == 0
 
 
 def test_quiz_session_on_a_phone(server, fake_webcam):
