@@ -10,9 +10,13 @@ modules above it in this list (tests/test_layout.py checks it):
     frames -> landmarks    video/camera frames; MediaPipe Tasks body, face and hand landmarks of the partner
                            (the only mediapipe import; the models ship in models/)
     footage                a live session's frames written to a WebM file off the analysis thread (opt-in)
+    processes, interrupts  whether the process that wrote something still runs; Ctrl-C between two frames
+    uploads                the temporary folders of uploaded videos, and those a killed process left
     scoring, labels        the one event matcher and the noticing score; hand-label files
     features -> baseline   named per-frame measurements; a person's robust reference
     store                  the SQLite file (the only SQL), typed readers, the recorder an analysis writes to
+    export, commands       a session as one file per table; what the command line and the pipelines share
+                           (one-sentence argument checks and errors, exit statuses)
     cues -> coach          thresholds, hysteresis, minimum duration (streaming == batch); check-in suggestions
     framing                what the camera lets the app see, and what to change
     analysis               the streaming pipeline of one session, emitting to a recorder

@@ -2,7 +2,7 @@
 download bundles.
 
 Owns: turning a ``Recording`` into the tables the Review page, the CLI and the notebooks show and
-export, and its ``moments`` (each episode, false-alarm mark and suggestion, missed ones first). Imports: catalogue, clock, cues, frames, records, profiles, recording, scoring, store. Never streamlit.
+export, and its ``moments`` (each episode, false-alarm mark and suggestion, missed ones first). Imports: catalogue, clock, cues, export, frames, records, profiles, recording, scoring, store. Never streamlit.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from cue_trainer import InputError
 from cue_trainer.catalogue import BY_ID, CUE_IDS
 from cue_trainer.clock import format_clock
 from cue_trainer.cues import CUE_INDEX, runs
+from cue_trainer.export import export_session
 from cue_trainer.frames import BROWSER_CODECS, video_codec
 from cue_trainer.profiles import Profile
 from cue_trainer.records import RESPONSE_TEXT, CueEvent, Suggestion
@@ -190,7 +191,7 @@ def write_tiers(rec: Recording, path: str | Path) -> Path:
 def bundle(store: SessionStore, session_id: int, fmt: str) -> bytes:
     """A zip of every table of the session as CSV or Parquet (for a download button)."""
     with tempfile.TemporaryDirectory() as d:
-        paths = store.export(session_id, d, fmt)
+        paths = export_session(store, session_id, d, fmt)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for p in paths:

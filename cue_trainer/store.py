@@ -3,7 +3,8 @@ practitioner marks, suggestions and segments (calibration, pauses).
 
 Owns: the schema and its migrations, ``SessionStore`` (the only module that runs SQL: rows are
 decoded by column name into typed records at this edge), ``SessionInfo``, ``SessionRecorder`` (what
-an analysis writes to) and export. Imports: features (the column names), records (value types).
+an analysis writes to). Imports: features (the column names), processes (whether a session's writer
+still runs), records (value types).
 
 Privacy: the store holds derived features and events only; no video frames, no raw landmarks.
 Durability: frame rows are committed at least every ``commit_interval_s`` (0.5 s by default),
@@ -11,7 +12,6 @@ so a killed process keeps what it recorded; a session that never ended is listed
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import os
@@ -28,6 +28,7 @@ import numpy as np
 
 from cue_trainer import InputError
 from cue_trainer.features import FEATURES, FeatureFrame
+from cue_trainer.processes import process_alive, process_started
 from cue_trainer.records import CueEvent, Label, Mark, Response, Segment, Suggestion
 
 Status = Literal["recording", "complete", "incomplete"]
@@ -230,34 +231,6 @@ def default_home() -> Path:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def process_started(pid: int) -> str | None:
-    """When a process started, as an opaque token (Linux: its start time in clock ticks since boot),
-    or None where the system does not say. Together with the id it names one process: ids are reused."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def process_alive(pid: int | None, host: str | None, started: str | None = None) -> bool:
-    """Whether the process that owns a session still runs (same host, same id, same start time)."""
-    if pid is None or host != socket.gethostname():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return True  # no /proc here: the id alone has to do
-    # A zombie (killed, not yet reaped) still answers kill(0); it records nothing any more. A
-    # process with another start time is another program that got the same id.
-    return fields[0] != "Z" and (started is None or fields[19] == started)
 
 
 @dataclass(frozen=True)
@@ -775,54 +748,6 @@ class SessionStore:
             return pd.read_sql_query(
                 f"SELECT {columns} FROM {name} WHERE {key} = ? ORDER BY {order}", self._db, params=(session_id,)
             )
-
-    def export(self, session_id: int, out_dir: str | os.PathLike, fmt: str = "csv") -> list[Path]:
-        """Write one file per table (``features.csv``, ``events.csv``, …) into ``out_dir``.
-
-        Args:
-            fmt: "csv" or "parquet".
-
-        Raises:
-            InputError: unknown session or format, or the folder cannot be written.
-        """
-        if fmt not in ("csv", "parquet"):
-            raise InputError(f"The export format must be csv or parquet, not {fmt}.")
-        self.session(session_id)
-        out = Path(out_dir)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise InputError(f"The folder {out} cannot be created ({e.strerror}).") from None
-        paths = []
-        for name in TABLES:
-            df = self.table(session_id, name)
-            if name == "sessions":  # as `sessions list` shows it; who owned it, and where, stays here
-                df["status"] = self.session(session_id).status
-                df["source_path"] = df["source_path"].map(lambda p: Path(p).name if isinstance(p, str) else p)
-                df = df.drop(columns=[c for c in df.columns if c.startswith("owner_")])
-            path = out / f"{name}.{fmt}"
-            write_atomically(path, lambda tmp, df=df: df.to_csv(tmp, index=False) if fmt == "csv" else
-                             df.to_parquet(tmp, index=False))
-            paths.append(path)
-        return paths
-
-
-def write_atomically(path: Path, write) -> Path:
-    """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it to ``path``: a full disk
-    or a killed process never leaves a half-written file under the real name.
-
-    Raises:
-        InputError: the folder cannot be written (read-only, no permission, disk full).
-    """
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as e:
-        with contextlib.suppress(OSError):  # a read-only folder refuses even that
-            tmp.unlink(missing_ok=True)
-        raise InputError(f"{path} cannot be written ({e.strerror or e}).") from None
-    return path
 
 
 #: What the store raises when the file itself is the trouble (damaged, locked, disk full): SQLite's

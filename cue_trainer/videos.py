@@ -1,18 +1,13 @@
 """Processing a recorded video: a file becomes a stored session.
 
 Owns: ``VIDEO_SUFFIXES`` (what counts as a video, for folders and uploads), ``ProcessResult``,
-``process_video`` (with ``Interrupted`` and ``ctrl_c_between_frames``), ``SessionWriter`` and ``CHUNK_S`` and the temporary folders of uploads. Imports: analysis, clock, detector, frames, landmarks, partner, profiles, records, store.
+``process_video``, ``SessionWriter`` and ``CHUNK_S``. Imports: analysis, clock, detector, frames, interrupts,
+landmarks, partner, profiles, records, store.
 """
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import shutil
-import signal
-import socket
-import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,87 +17,18 @@ from cue_trainer import InputError
 from cue_trainer.analysis import Analysis
 from cue_trainer.clock import format_clock
 from cue_trainer.frames import VideoFileSource, is_url
+from cue_trainer.interrupts import Interrupted, ctrl_c_between_frames
 from cue_trainer.detector import LandmarkDetector
 from cue_trainer.landmarks import Detections
 from cue_trainer.partner import Follower
 from cue_trainer.profiles import CALIBRATION_RANGE_S, Profile
 from cue_trainer.records import CueEvent, Suggestion
-from cue_trainer.store import SessionStore, StoreFault, process_alive, process_started
+from cue_trainer.store import SessionStore, StoreFault
 
 logger = logging.getLogger(__name__)
 
 #: File name endings treated as videos (a folder's videos; the upload box's accepted types).
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
-
-
-UPLOAD_PREFIX = "cue-trainer-upload-"
-
-
-@contextlib.contextmanager
-def upload_folder():
-    """A temporary folder for an uploaded video while it is analysed, deleted afterwards. Its name
-    carries this process's id and start time, so that a later run can remove it if this process is
-    killed before it could (``remove_stale_uploads``)."""
-    prefix = f"{UPLOAD_PREFIX}{os.getpid()}-{process_started(os.getpid()) or 0}-"
-    with tempfile.TemporaryDirectory(prefix=prefix) as d:
-        yield Path(d)
-
-
-def remove_stale_uploads(folder: str | os.PathLike | None = None) -> list[Path]:
-    """Delete upload folders left by processes that no longer run (killed during an analysis);
-    returns what was removed."""
-    removed = []
-    for d in Path(folder or tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*"):
-        try:
-            pid, started = d.name[len(UPLOAD_PREFIX):].split("-")[:2]
-            alive = process_alive(int(pid), socket.gethostname(), None if started == "0" else started)
-        except ValueError:
-            continue  # not one of ours after all
-        if d.is_dir() and not alive:
-            shutil.rmtree(d, ignore_errors=True)
-            removed.append(d)
-    return removed
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C while a video was analysed; ``session_id`` is the session this run created (kept as
-    incomplete), or None when it was stopped before creating one (while the models loaded)."""
-
-    def __init__(self, session_id: int | None) -> None:
-        super().__init__(session_id)
-        self.session_id = session_id
-
-
-@contextlib.contextmanager
-def ctrl_c_between_frames(stop: Callable[[], bool] | None = None):
-    """Ctrl-C takes effect between two frames: inside, the first press is only noted, and the
-    ``stop_if_asked`` yielded raises ``KeyboardInterrupt`` at the next frame's end (as it does when
-    ``stop`` says True); a second press raises at once. A press landing anywhere in a frame could
-    stop a library half-way through building an object (MediaPipe's ``Image``, whose clean-up then
-    prints a traceback as the program ends). Where Python's own Ctrl-C handler is not in place
-    (another thread, the app, a batch's worker, which leaves Ctrl-C to the batch and is told by
-    ``stop``) only ``stop`` is asked."""
-    pressed = []
-
-    def stop_if_asked() -> None:
-        if pressed or (stop is not None and stop()):
-            raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread() or \
-            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield stop_if_asked
-        return
-
-    def note(signum, frame) -> None:
-        if pressed:
-            raise KeyboardInterrupt
-        pressed.append(signum)
-
-    previous = signal.signal(signal.SIGINT, note)
-    try:
-        yield stop_if_asked
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 @dataclass(frozen=True)

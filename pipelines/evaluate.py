@@ -21,7 +21,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from cue_trainer.cli import ArgumentParser, guarded, stopped_while_loading
+from cue_trainer.commands import ArgumentParser, guarded, stopped_while_loading
 
 with stopped_while_loading("evaluate"):
     import numpy as np

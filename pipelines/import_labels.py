@@ -5,7 +5,7 @@
 """
 import sys
 
-from cue_trainer.cli import ArgumentParser, guarded, session_number
+from cue_trainer.commands import ArgumentParser, guarded, session_number
 from cue_trainer.labels import read_labels
 from cue_trainer.store import SessionStore
 

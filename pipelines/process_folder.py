@@ -11,8 +11,8 @@ path on every machine of the cluster; the store is written by this process alone
 import sys
 import time
 
-from cue_trainer.cli import (ArgumentParser, calibration_seconds, guarded, positive_float, positive_int,
-                             stopped_while_loading)
+from cue_trainer.commands import (ArgumentParser, calibration_seconds, guarded, positive_float, positive_int,
+                                  stopped_while_loading)
 
 with stopped_while_loading("process_folder"):
     from tqdm import tqdm

@@ -15,7 +15,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from cue_trainer.cli import ArgumentParser, guarded, positive_float, session_number, stopped_while_loading
+from cue_trainer.commands import ArgumentParser, guarded, positive_float, session_number, stopped_while_loading
 
 with stopped_while_loading("tune"):
     import numpy as np

@@ -12,12 +12,12 @@ PACKAGE = REPO / "cue_trainer"
 #: Layers, lowest first; a module may import from any lower layer, never from its own or a higher one.
 LAYERS = [
     {"__init__", "catalogue", "clock"},
-    {"records", "frames", "footage", "profiles", "landmarks"},
-    {"partner", "scoring", "labels"},
+    {"records", "frames", "footage", "profiles", "landmarks", "processes", "interrupts"},
+    {"partner", "scoring", "labels", "uploads"},
     {"detector", "tiles"},
     {"features"},
     {"baseline", "store"},
-    {"cues"},
+    {"cues", "export", "commands"},
     {"coach", "framing"},
     {"analysis", "recording"},
     {"videos", "tuning", "review", "live", "progress"},

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from cue_trainer import InputError
@@ -96,26 +95,6 @@ def test_delete_removes_every_row(home):
         assert db.execute(f"SELECT COUNT(*) FROM {table} WHERE {key} = ?", (keep,)).fetchone()[0] > 0
     with pytest.raises(InputError, match=f"There is no session {gone}"):
         store.delete_session(gone)
-
-
-def _missing_as_none(df: pd.DataFrame) -> pd.DataFrame:
-    """CSV cannot tell an empty text from a missing number; compare values with one 'missing'."""
-    return df.astype(object).where(df.notna(), None)
-
-
-@pytest.mark.parametrize("fmt, read", [("csv", pd.read_csv), ("parquet", pd.read_parquet)])
-def test_export_round_trips(home, tmp_path, fmt, read):
-    store = SessionStore(home)
-    sid = filled(store)
-    paths = store.export(sid, tmp_path / "out", fmt)
-    assert sorted(p.name for p in paths) == sorted(f"{t}.{fmt}" for t in TABLES)
-    for table in TABLES:
-        back, stored = read(tmp_path / "out" / f"{table}.{fmt}"), store.table(sid, table)
-        if table == "sessions":  # who owned it and where the video lies stay in the store
-            stored = stored.drop(columns=[c for c in stored.columns if c.startswith("owner_")])
-            assert back.source_path.tolist() == ["a.mp4"]
-        pd.testing.assert_frame_equal(_missing_as_none(back), _missing_as_none(stored))
-    assert len(read(tmp_path / "out" / f"features.{fmt}")) == 50
 
 
 def test_a_store_from_a_newer_version_is_refused(home):
@@ -351,16 +330,3 @@ def test_a_reused_process_id_is_not_taken_for_the_owner(home):
     db.execute("UPDATE sessions SET owner_started = '1' WHERE id = ?", (sid,))  # same id, another start
     db.commit()
     assert store.session(sid).status == "incomplete"
-
-
-def test_the_export_of_a_killed_session_says_incomplete_and_keeps_owner_and_path_out(home, tmp_path):
-    store = SessionStore(home)
-    sid = store.create_session(source="video", source_path="/home/ann/private/interview.mp4", profile_toml="")
-    db = sqlite3.connect(store.path)
-    db.execute("UPDATE sessions SET owner_pid = 999999 WHERE id = ?", (sid,))  # its process is gone
-    db.commit()
-    store.export(sid, tmp_path / "out", "csv")
-    text = (tmp_path / "out" / "sessions.csv").read_text()
-    header, row = text.splitlines()[:2]
-    assert "owner" not in header and "incomplete" in row and "recording" not in row
-    assert "interview.mp4" in row and "/home/ann" not in row

@@ -14,7 +14,9 @@ from streamlit.testing.v1 import AppTest
 from cue_trainer.profiles import default_profile
 from cue_trainer.recording import Recording
 from cue_trainer.store import SessionStore
-from cue_trainer.videos import UPLOAD_PREFIX, ctrl_c_between_frames, process_video, remove_stale_uploads
+from cue_trainer.interrupts import ctrl_c_between_frames
+from cue_trainer.uploads import UPLOAD_PREFIX, remove_stale_uploads
+from cue_trainer.videos import process_video
 from tests.clips import CHANGE_S, CLIPS, write_sideways_mp4
 from tests.processes import REPO, run_cli
 

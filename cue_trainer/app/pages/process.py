@@ -12,8 +12,8 @@ from cue_trainer.frames import VideoFileSource
 from cue_trainer.labels import read_labels
 from cue_trainer.profiles import CALIBRATION_RANGE_S, default_profile
 from cue_trainer.store import SessionStore
-from cue_trainer.videos import (MOST_OF_THE_VIDEO, VIDEO_SUFFIXES, process_video, remove_stale_uploads, shorter_baseline,
-                                upload_folder)
+from cue_trainer.uploads import remove_stale_uploads, upload_folder
+from cue_trainer.videos import MOST_OF_THE_VIDEO, VIDEO_SUFFIXES, process_video, shorter_baseline
 from cue_trainer.app.plain import plain
 
 #: Warn when the baseline takes more than this share of the video: little would be left to analyse.
