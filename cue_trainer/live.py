@@ -14,9 +14,9 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Literal
 
-from cue_trainer.analysis import Analysis
+from cue_trainer.analysis import Analysis, Phase
 from cue_trainer.catalogue import BY_ID
 from cue_trainer.clock import format_clock
 from cue_trainer.cues import CueState
@@ -58,7 +58,7 @@ class LiveSnapshot:
     session_id: int
     now_s: float
     t: float | None
-    phase: str
+    phase: Phase | Literal["ended"]
     calibration_left_s: float | None
     states: dict[str, CueState] = field(default_factory=dict)
     suggestion: Suggestion | None = None
