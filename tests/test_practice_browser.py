@@ -458,17 +458,23 @@ VIDEO_JS = """() => { const v = document.querySelector('video');
 
 
 def video_files_since(started: float, *folders: Path, skip: Path | None = None) -> list[Path]:
-    """Video files written under ``folders`` since ``started`` (epoch seconds), outside ``skip``."""
+    """Video files written under ``folders`` since ``started`` (epoch seconds), outside ``skip``.
+    Folders that go while we look (another test's browser profile in /tmp) are passed over:
+    ``os.walk`` ignores them, where ``Path.rglob`` raised and failed this test in a full run."""
     found = []
     for folder in folders:
-        for path in folder.rglob("*"):
-            if skip is not None and skip in path.parents:
+        for root, dirs, files in os.walk(folder):
+            here = Path(root)
+            if skip is not None and (here == skip or skip in here.parents):
+                dirs.clear()
                 continue
-            try:
-                if path.suffix.lower() in VIDEO_SUFFIXES and path.is_file() and path.stat().st_mtime >= started:
-                    found.append(path)
-            except OSError:
-                continue  # gone while we looked
+            for name in files:
+                path = here / name
+                try:
+                    if path.suffix.lower() in VIDEO_SUFFIXES and path.is_file() and path.stat().st_mtime >= started:
+                        found.append(path)
+                except OSError:
+                    continue  # gone while we looked
     return found
 
 
