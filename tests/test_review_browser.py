@@ -118,7 +118,8 @@ def test_uploading_a_video_lands_on_its_review(served, clip, tmp_path):
         outside = external_requests(page)
         page.goto(f"{url}/process")
         page.locator("input[type=file]").first.set_input_files(str(clip("leans_back")))
-        page.get_by_text("leans_back.mp4").wait_for()
+        # The upload's chip (the baseline warning names the file too, once the page has checked it).
+        page.get_by_test_id("stFileChipName").filter(has_text="leans_back.mp4").wait_for()
         page.get_by_label("Baseline length (s)", exact=True).fill("5")
         page.keyboard.press("Enter")
         wait_until_idle(page)
@@ -138,7 +139,7 @@ def test_uploading_a_video_lands_on_its_review(served, clip, tmp_path):
         fake.write_text("minutes of the meeting\n" * 50)
         page.goto(f"{url}/process")
         page.locator("input[type=file]").first.set_input_files(str(fake))
-        page.get_by_text("interview.mp4").wait_for()
+        page.get_by_test_id("stFileChipName").filter(has_text="interview.mp4").wait_for()
         wait_until_idle(page)
         page.get_by_role("button", name="Analyse").click()
         page.get_by_text("interview.mp4 is not a video this program can read").wait_for(timeout=30000)
